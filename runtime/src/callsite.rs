@@ -1,0 +1,123 @@
+//! One `static` per instrumented function: its names, and the handles cached for the global
+//! recorder.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit};
+
+use crate::guard::Guard;
+use crate::outcome::Outcome;
+use crate::recorder::{self, Active};
+
+/// Set by `install()` when `ENABLE_METRICS` is false: every call site then costs one load.
+static DISABLED: AtomicBool = AtomicBool::new(false);
+
+pub(crate) fn disable() {
+    DISABLED.store(true, Ordering::Relaxed);
+}
+
+const DEFAULT_FAMILY: &str = "function_calls";
+
+const CALLS_HELP: &str = "Calls of instrumented functions, by outcome (ok, error, panic, cancelled).";
+const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
+const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
+
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+/// Where an instrumented function is, and its handles once a global recorder exists.
+///
+/// The macro places one in a `static` inside each instrumented function.
+pub struct CallSite {
+    name: &'static str,
+    module: &'static str,
+    /// `type_name` of an item declared inside the function: its path, with the impl's type.
+    locate: fn() -> &'static str,
+    function: OnceLock<String>,
+    handles: OnceLock<Handles>,
+}
+
+/// The handles of one call site in one recorder.
+pub(crate) struct Handles {
+    recorder: usize,
+    outcomes: [Counter; 4],
+    duration: Histogram,
+    in_flight: Gauge,
+}
+
+impl CallSite {
+    /// `name` is the function's identifier, `module` its `module_path!()`, and `locate` returns
+    /// the `type_name` of an item declared in the function's body.
+    pub const fn new(name: &'static str, module: &'static str, locate: fn() -> &'static str) -> Self {
+        CallSite { name, module, locate, function: OnceLock::new(), handles: OnceLock::new() }
+    }
+
+    /// The `function` label: the name, or `Type::method` inside an impl.
+    pub fn function(&'static self) -> &'static str {
+        self.function.get_or_init(|| crate::label::function_label((self.locate)(), self.module, self.name))
+    }
+
+    /// Starts a call: the in-flight gauge goes up and the clock starts. The returned guard
+    /// records the call when it is finished or dropped.
+    #[inline]
+    pub fn enter(&'static self) -> Guard {
+        if DISABLED.load(Ordering::Relaxed) {
+            return Guard::inert();
+        }
+        metrics::with_recorder(|recorder| {
+            match self.handles.get() {
+                Some(handles) if handles.recorder == recorder::address(recorder) => Guard::cached(handles),
+                _ => self.enter_slow(recorder),
+            }
+        })
+    }
+
+    #[cold]
+    fn enter_slow(&'static self, recorder: &dyn Recorder) -> Guard {
+        match recorder::classify(recorder) {
+            Active::Noop => Guard::inert(),
+            Active::Global => Guard::cached(self.handles.get_or_init(|| self.resolve(recorder))),
+            Active::Local => Guard::owned(self.resolve(recorder)),
+        }
+    }
+
+    fn resolve(&'static self, recorder: &dyn Recorder) -> Handles {
+        let family = DEFAULT_FAMILY;
+        let calls = format!("{family}_total");
+        let duration = format!("{family}_duration_seconds");
+        let in_flight = format!("{family}_in_flight");
+        recorder.describe_counter(KeyName::from(calls.clone()), Some(Unit::Count), SharedString::const_str(CALLS_HELP));
+        recorder.describe_histogram(KeyName::from(duration.clone()), Some(Unit::Seconds), SharedString::const_str(DURATION_HELP));
+        recorder.describe_gauge(KeyName::from(in_flight.clone()), Some(Unit::Count), SharedString::const_str(IN_FLIGHT_HELP));
+
+        let base = [Label::from_static_parts("function", self.function()), Label::from_static_parts("module", self.module)];
+        let key = |name: &String, extra: Option<Label>| {
+            Key::from_parts(name.clone(), base.iter().cloned().chain(extra).collect::<Vec<_>>())
+        };
+        let outcomes = Outcome::ALL.map(|outcome| {
+            let result = Label::from_static_parts("result", outcome.as_str());
+            recorder.register_counter(&key(&calls, Some(result)), &METADATA)
+        });
+        Handles {
+            recorder: recorder::address(recorder),
+            outcomes,
+            duration: recorder.register_histogram(&key(&duration, None), &METADATA),
+            in_flight: recorder.register_gauge(&key(&in_flight, None), &METADATA),
+        }
+    }
+}
+
+impl Handles {
+    #[inline]
+    pub(crate) fn start(&self) {
+        self.in_flight.increment(1.0);
+    }
+
+    #[inline]
+    pub(crate) fn finish(&self, outcome: Outcome, seconds: f64) {
+        self.duration.record(seconds);
+        self.in_flight.decrement(1.0);
+        self.outcomes[outcome as usize].increment(1);
+    }
+}

@@ -1,0 +1,61 @@
+//! The one error type of installation.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+/// Why `install()` did not install anything.
+///
+/// Every failure leaves the process as it was: no recorder, no bound socket, no thread.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// An environment variable holds a value that does not parse.
+    InvalidEnv {
+        /// The variable, e.g. `METRICS_ADDR`.
+        var: &'static str,
+        /// What it held.
+        value: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// `install()` already succeeded in this process.
+    AlreadyInstalled,
+    /// Another global `metrics` recorder is set; there can be only one per process.
+    RecorderAlreadySet,
+    /// The `/metrics` listener could not bind its address.
+    Bind {
+        /// The address it tried.
+        addr: SocketAddr,
+        /// What the operating system said.
+        source: io::Error,
+    },
+    /// A background thread could not be started.
+    Spawn(io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidEnv { var, value, expected } => {
+                write!(f, "invalid value {value:?} for {var}: expected {expected}")
+            }
+            Error::AlreadyInstalled => f.write_str("instrument_metrics::install() was already called in this process"),
+            Error::RecorderAlreadySet => f.write_str(
+                "another metrics recorder is already installed globally; instrumented functions record into it, \
+                 but instrument_metrics cannot install its Prometheus exporter",
+            ),
+            Error::Bind { addr, source } => write!(f, "cannot listen for /metrics on {addr}: {source}"),
+            Error::Spawn(source) => write!(f, "cannot start the metrics thread: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Bind { source, .. } | Error::Spawn(source) => Some(source),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The per-call guard: it owns the start time and records the call exactly once.
+
+use std::time::Instant;
+
+use crate::callsite::Handles;
+use crate::outcome::Outcome;
+
+/// Records one call when finished, or when dropped without being finished: as a panic if the body
+/// was running (it unwound), as cancelled if it was not (a future dropped between polls).
+#[must_use = "the call is recorded when the guard is finished or dropped"]
+pub struct Guard {
+    live: Option<Live>,
+}
+
+struct Live {
+    handles: Slot,
+    start: Instant,
+    in_body: bool,
+}
+
+enum Slot {
+    Cached(&'static Handles),
+    /// Resolved for a thread-local recorder, for this call only.
+    Owned(Box<Handles>),
+}
+
+impl Guard {
+    pub(crate) fn inert() -> Guard {
+        Guard { live: None }
+    }
+
+    #[inline]
+    pub(crate) fn cached(handles: &'static Handles) -> Guard {
+        Guard::start(Slot::Cached(handles))
+    }
+
+    pub(crate) fn owned(handles: Handles) -> Guard {
+        Guard::start(Slot::Owned(Box::new(handles)))
+    }
+
+    #[inline]
+    fn start(handles: Slot) -> Guard {
+        handles.get().start();
+        Guard { live: Some(Live { handles, start: Instant::now(), in_body: true }) }
+    }
+
+    /// Marks whether the body is running; a future's guard is outside the body between polls.
+    #[inline]
+    pub(crate) fn set_in_body(&mut self, in_body: bool) {
+        if let Some(live) = &mut self.live {
+            live.in_body = in_body;
+        }
+    }
+
+    /// Records the call with the outcome of its returned value.
+    #[inline]
+    pub fn finish(mut self, outcome: Outcome) {
+        if let Some(live) = self.live.take() {
+            live.record(outcome);
+        }
+    }
+}
+
+impl Live {
+    #[inline]
+    fn record(self, outcome: Outcome) {
+        let seconds = self.start.elapsed().as_secs_f64();
+        self.handles.get().finish(outcome, seconds);
+    }
+}
+
+impl Slot {
+    #[inline]
+    fn get(&self) -> &Handles {
+        match self {
+            Slot::Cached(handles) => handles,
+            Slot::Owned(handles) => handles,
+        }
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Some(live) = self.live.take() {
+            let outcome = if live.in_body { Outcome::Panic } else { Outcome::Cancelled };
+            live.record(outcome);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! One attribute makes a function observable in Prometheus; one call in `main` serves the
+//! metrics.
+//!
+//! ```no_run
+//! use instrument_metrics::instrument_metrics;
+//!
+//! #[instrument_metrics]
+//! fn extract(rows: &[u32]) -> Result<Vec<u32>, std::io::Error> {
+//!     Ok(rows.to_vec())
+//! }
+//!
+//! fn main() -> Result<(), instrument_metrics::Error> {
+//!     let exporter = instrument_metrics::install()?; // serves GET /metrics on METRICS_ADDR
+//!     extract(&[1, 2, 3]).ok();
+//!     println!("{}", exporter.render());
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Every instrumented function records three families:
+//!
+//! | family | type | labels |
+//! |---|---|---|
+//! | `function_calls_total` | counter | `function`, `module`, `result` |
+//! | `function_calls_duration_seconds` | histogram | `function`, `module` |
+//! | `function_calls_in_flight` | gauge | `function`, `module` |
+//!
+//! `result` is `ok`, `error` (the function returned `Err`), `panic` (its body unwound) or
+//! `cancelled` (its future was dropped before completing). Durations use a monotonic clock.
+//!
+//! Instrumented functions record into whatever `metrics` recorder is active when they run: the
+//! one [`install`] sets, another global recorder, or a thread-local one set in a test. Before any
+//! recorder exists a call records nothing and costs a few loads.
+
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod callsite;
+mod future;
+mod guard;
+mod label;
+mod outcome;
+mod recorder;
+
+#[cfg(feature = "exporter")]
+mod config;
+#[cfg(feature = "exporter")]
+mod error;
+#[cfg(feature = "exporter")]
+mod exporter;
+#[cfg(feature = "exporter")]
+mod listener;
+
+pub use instrument_metrics_macros::instrument_metrics;
+
+#[cfg(feature = "exporter")]
+pub use error::Error;
+#[cfg(feature = "exporter")]
+pub use exporter::{Builder, DEFAULT_BUCKETS, Exporter, install};
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;

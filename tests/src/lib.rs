@@ -1,0 +1,1 @@
+//! Tests of instrument-metrics live in `tests/`; this library is empty.
