@@ -4,7 +4,9 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit};
+use metrics::{
+    Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit,
+};
 
 use crate::guard::Guard;
 use crate::outcome::Outcome;
@@ -13,13 +15,15 @@ use crate::recorder::{self, Active};
 /// Set by `install()` when `ENABLE_METRICS` is false: every call site then costs one load.
 static DISABLED: AtomicBool = AtomicBool::new(false);
 
+#[cfg(feature = "exporter")]
 pub(crate) fn disable() {
     DISABLED.store(true, Ordering::Relaxed);
 }
 
 const DEFAULT_FAMILY: &str = "function_calls";
 
-const CALLS_HELP: &str = "Calls of instrumented functions, by outcome (ok, error, panic, cancelled).";
+const CALLS_HELP: &str =
+    "Calls of instrumented functions, by outcome (ok, error, panic, cancelled).";
 const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
 const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
 
@@ -49,13 +53,24 @@ pub(crate) struct Handles {
 impl CallSite {
     /// `name` is the function's identifier, `module` its `module_path!()`, and `locate` returns
     /// the `type_name` of an item declared in the function's body.
-    pub const fn new(name: &'static str, module: &'static str, locate: fn() -> &'static str) -> Self {
-        CallSite { name, module, locate, function: OnceLock::new(), handles: OnceLock::new() }
+    pub const fn new(
+        name: &'static str,
+        module: &'static str,
+        locate: fn() -> &'static str,
+    ) -> Self {
+        CallSite {
+            name,
+            module,
+            locate,
+            function: OnceLock::new(),
+            handles: OnceLock::new(),
+        }
     }
 
     /// The `function` label: the name, or `Type::method` inside an impl.
     pub fn function(&'static self) -> &'static str {
-        self.function.get_or_init(|| crate::label::function_label((self.locate)(), self.module, self.name))
+        self.function
+            .get_or_init(|| crate::label::function_label((self.locate)(), self.module, self.name))
     }
 
     /// Starts a call: the in-flight gauge goes up and the clock starts. The returned guard
@@ -65,11 +80,11 @@ impl CallSite {
         if DISABLED.load(Ordering::Relaxed) {
             return Guard::inert();
         }
-        metrics::with_recorder(|recorder| {
-            match self.handles.get() {
-                Some(handles) if handles.recorder == recorder::address(recorder) => Guard::cached(handles),
-                _ => self.enter_slow(recorder),
+        metrics::with_recorder(|recorder| match self.handles.get() {
+            Some(handles) if handles.recorder == recorder::address(recorder) => {
+                Guard::cached(handles)
             }
+            _ => self.enter_slow(recorder),
         })
     }
 
@@ -87,13 +102,31 @@ impl CallSite {
         let calls = format!("{family}_total");
         let duration = format!("{family}_duration_seconds");
         let in_flight = format!("{family}_in_flight");
-        recorder.describe_counter(KeyName::from(calls.clone()), Some(Unit::Count), SharedString::const_str(CALLS_HELP));
-        recorder.describe_histogram(KeyName::from(duration.clone()), Some(Unit::Seconds), SharedString::const_str(DURATION_HELP));
-        recorder.describe_gauge(KeyName::from(in_flight.clone()), Some(Unit::Count), SharedString::const_str(IN_FLIGHT_HELP));
+        recorder.describe_counter(
+            KeyName::from(calls.clone()),
+            Some(Unit::Count),
+            SharedString::const_str(CALLS_HELP),
+        );
+        recorder.describe_histogram(
+            KeyName::from(duration.clone()),
+            Some(Unit::Seconds),
+            SharedString::const_str(DURATION_HELP),
+        );
+        recorder.describe_gauge(
+            KeyName::from(in_flight.clone()),
+            Some(Unit::Count),
+            SharedString::const_str(IN_FLIGHT_HELP),
+        );
 
-        let base = [Label::from_static_parts("function", self.function()), Label::from_static_parts("module", self.module)];
+        let base = [
+            Label::from_static_parts("function", self.function()),
+            Label::from_static_parts("module", self.module),
+        ];
         let key = |name: &String, extra: Option<Label>| {
-            Key::from_parts(name.clone(), base.iter().cloned().chain(extra).collect::<Vec<_>>())
+            Key::from_parts(
+                name.clone(),
+                base.iter().cloned().chain(extra).collect::<Vec<_>>(),
+            )
         };
         let outcomes = Outcome::ALL.map(|outcome| {
             let result = Label::from_static_parts("result", outcome.as_str());

@@ -13,7 +13,9 @@ use crate::config::{self, DEFAULT_ADDR, ENABLE_METRICS, METRICS_ADDR};
 use crate::listener::Listener;
 
 /// Default duration buckets, in seconds.
-pub const DEFAULT_BUCKETS: &[f64] = &[0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0];
+pub const DEFAULT_BUCKETS: &[f64] = &[
+    0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+];
 
 /// Histogram samples wait in a buffer until upkeep folds them into buckets.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -59,7 +61,10 @@ pub struct Builder {
 
 impl Default for Builder {
     fn default() -> Self {
-        Builder { enabled: true, addr: DEFAULT_ADDR }
+        Builder {
+            enabled: true,
+            addr: DEFAULT_ADDR,
+        }
     }
 }
 
@@ -120,7 +125,10 @@ impl Builder {
             crate::callsite::disable();
             return Ok(Exporter { running: None });
         }
-        let socket = TcpListener::bind(self.addr).map_err(|source| Error::Bind { addr: self.addr, source })?;
+        let socket = TcpListener::bind(self.addr).map_err(|source| Error::Bind {
+            addr: self.addr,
+            source,
+        })?;
         let recorder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), DEFAULT_BUCKETS)
             .expect("the default buckets are not empty")
@@ -140,7 +148,13 @@ impl Builder {
             return Err(Error::RecorderAlreadySet);
         }
         crate::recorder::learn_global();
-        Ok(Exporter { running: Some(Running { handle, listener, upkeep }) })
+        Ok(Exporter {
+            running: Some(Running {
+                handle,
+                listener,
+                upkeep,
+            }),
+        })
     }
 }
 
@@ -158,7 +172,9 @@ struct Running {
 
 impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Running").field("addr", &self.listener.local_addr()).finish_non_exhaustive()
+        f.debug_struct("Running")
+            .field("addr", &self.listener.local_addr())
+            .finish_non_exhaustive()
     }
 }
 
@@ -166,12 +182,17 @@ impl Exporter {
     /// The metrics in the Prometheus text exposition format, as `GET /metrics` serves them;
     /// empty when metrics are disabled.
     pub fn render(&self) -> String {
-        self.running.as_ref().map(|running| running.handle.render()).unwrap_or_default()
+        self.running
+            .as_ref()
+            .map(|running| running.handle.render())
+            .unwrap_or_default()
     }
 
     /// The address `/metrics` is served on; `None` when metrics are disabled.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.running.as_ref().map(|running| running.listener.local_addr())
+        self.running
+            .as_ref()
+            .map(|running| running.listener.local_addr())
     }
 
     /// Whether metrics are recorded and served.
@@ -197,15 +218,17 @@ struct Upkeep {
 impl Upkeep {
     fn spawn(handle: PrometheusHandle) -> std::io::Result<Upkeep> {
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new().name("instrument-metrics-upkeep".into()).spawn({
-            let stop = Arc::clone(&stop);
-            move || {
-                while !stop.load(Ordering::SeqCst) {
-                    std::thread::park_timeout(UPKEEP_INTERVAL);
-                    handle.run_upkeep();
+        let thread = std::thread::Builder::new()
+            .name("instrument-metrics-upkeep".into())
+            .spawn({
+                let stop = Arc::clone(&stop);
+                move || {
+                    while !stop.load(Ordering::SeqCst) {
+                        std::thread::park_timeout(UPKEEP_INTERVAL);
+                        handle.run_upkeep();
+                    }
                 }
-            }
-        })?;
+            })?;
         Ok(Upkeep { stop, thread })
     }
 

@@ -21,7 +21,12 @@ pub struct Instrumented<F, C> {
 
 impl<F, C> Instrumented<F, C> {
     pub(crate) fn new(site: &'static CallSite, future: F, classify: C) -> Self {
-        Instrumented { site, classify: Some(classify), guard: None, future }
+        Instrumented {
+            site,
+            classify: Some(classify),
+            guard: None,
+            future,
+        }
     }
 }
 
@@ -43,10 +48,10 @@ where
         guard.set_in_body(true);
         let poll = future.poll(cx);
         guard.set_in_body(false);
-        if let Poll::Ready(output) = &poll {
-            if let (Some(guard), Some(classify)) = (this.guard.take(), this.classify.take()) {
-                guard.finish(classify(output));
-            }
+        if let Poll::Ready(output) = &poll
+            && let (Some(guard), Some(classify)) = (this.guard.take(), this.classify.take())
+        {
+            guard.finish(classify(output));
         }
         poll
     }

@@ -41,7 +41,13 @@ impl Guard {
     #[inline]
     fn start(handles: Slot) -> Guard {
         handles.get().start();
-        Guard { live: Some(Live { handles, start: Instant::now(), in_body: true }) }
+        Guard {
+            live: Some(Live {
+                handles,
+                start: Instant::now(),
+                in_body: true,
+            }),
+        }
     }
 
     /// Marks whether the body is running; a future's guard is outside the body between polls.
@@ -82,7 +88,11 @@ impl Slot {
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(live) = self.live.take() {
-            let outcome = if live.in_body { Outcome::Panic } else { Outcome::Cancelled };
+            let outcome = if live.in_body {
+                Outcome::Panic
+            } else {
+                Outcome::Cancelled
+            };
             live.record(outcome);
         }
     }

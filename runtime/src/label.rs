@@ -11,12 +11,25 @@ pub(crate) fn function_label(type_name: &str, module: &str, name: &str) -> Strin
         return name.to_owned();
     };
     let path = strip_generics(&unqualify(path));
-    let relative = match path.strip_prefix(module).and_then(|rest| rest.strip_prefix("::")) {
+    let relative = match path
+        .strip_prefix(module)
+        .and_then(|rest| rest.strip_prefix("::"))
+    {
         Some(relative) => relative.to_owned(),
         // An impl of a type from another module is printed with that type's path.
-        None => path.rsplit("::").take(2).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("::"),
+        None => path
+            .rsplit("::")
+            .take(2)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<Vec<_>>()
+            .join("::"),
     };
-    let label: Vec<&str> = relative.split("::").filter(|segment| !segment.starts_with("{{")).collect();
+    let label: Vec<&str> = relative
+        .split("::")
+        .filter(|segment| !segment.starts_with("{{"))
+        .collect();
     match label.last() {
         Some(last) if *last == name => label.join("::"),
         _ => name.to_owned(),
@@ -37,7 +50,10 @@ fn unqualify(path: &str) -> String {
                 if depth == 0 {
                     let qualified = &inner[..index];
                     let self_type = qualified.split(" as ").next().unwrap_or(qualified);
-                    let self_type = self_type.trim_start_matches(['&', '*']).trim_start_matches("mut ").trim_start_matches("dyn ");
+                    let self_type = self_type
+                        .trim_start_matches(['&', '*'])
+                        .trim_start_matches("mut ")
+                        .trim_start_matches("dyn ");
                     return format!("{self_type}{}", &inner[index + 1..]);
                 }
             }
@@ -71,35 +87,82 @@ mod tests {
 
     #[test]
     fn free_function() {
-        assert_eq!(function_label("app::stages::extract::__IM_SITE::locate", "app::stages", "extract"), "extract");
+        assert_eq!(
+            function_label(
+                "app::stages::extract::__IM_SITE::locate",
+                "app::stages",
+                "extract"
+            ),
+            "extract"
+        );
     }
 
     #[test]
     fn inherent_method_of_a_generic_type() {
-        assert_eq!(function_label("app::m::Store<alloc::string::String>::get::__IM_SITE::locate", "app::m", "get"), "Store::get");
-        assert_eq!(function_label("app::m::Store<_>::new::__IM_SITE::locate", "app::m", "new"), "Store::new");
+        assert_eq!(
+            function_label(
+                "app::m::Store<alloc::string::String>::get::__IM_SITE::locate",
+                "app::m",
+                "get"
+            ),
+            "Store::get"
+        );
+        assert_eq!(
+            function_label("app::m::Store<_>::new::__IM_SITE::locate", "app::m", "new"),
+            "Store::new"
+        );
     }
 
     #[test]
     fn trait_impl_method() {
-        assert_eq!(function_label("<app::m::Store<_> as app::Repo<u8>>::load::__IM_SITE::locate", "app::m", "load"), "Store::load");
-        assert_eq!(function_label("<&app::m::Store as app::Repo>::load::__IM_SITE::locate", "app::m", "load"), "Store::load");
+        assert_eq!(
+            function_label(
+                "<app::m::Store<_> as app::Repo<u8>>::load::__IM_SITE::locate",
+                "app::m",
+                "load"
+            ),
+            "Store::load"
+        );
+        assert_eq!(
+            function_label(
+                "<&app::m::Store as app::Repo>::load::__IM_SITE::locate",
+                "app::m",
+                "load"
+            ),
+            "Store::load"
+        );
     }
 
     #[test]
     fn type_from_another_module() {
-        assert_eq!(function_label("app::other::Store::get::__IM_SITE::locate", "app::m", "get"), "Store::get");
+        assert_eq!(
+            function_label("app::other::Store::get::__IM_SITE::locate", "app::m", "get"),
+            "Store::get"
+        );
     }
 
     #[test]
     fn nested_function_and_closures() {
-        assert_eq!(function_label("app::outer::inner::__IM_SITE::locate", "app", "inner"), "outer::inner");
-        assert_eq!(function_label("app::outer::{{closure}}::inner::__IM_SITE::locate", "app", "inner"), "outer::inner");
+        assert_eq!(
+            function_label("app::outer::inner::__IM_SITE::locate", "app", "inner"),
+            "outer::inner"
+        );
+        assert_eq!(
+            function_label(
+                "app::outer::{{closure}}::inner::__IM_SITE::locate",
+                "app",
+                "inner"
+            ),
+            "outer::inner"
+        );
     }
 
     #[test]
     fn unexpected_format_falls_back_to_the_name() {
         assert_eq!(function_label("garbage", "app", "f"), "f");
-        assert_eq!(function_label("app::something::else::__IM_SITE::locate", "app", "f"), "f");
+        assert_eq!(
+            function_label("app::something::else::__IM_SITE::locate", "app", "f"),
+            "f"
+        );
     }
 }

@@ -31,10 +31,12 @@ impl Listener {
     pub(crate) fn spawn(socket: TcpListener, handle: PrometheusHandle) -> io::Result<Listener> {
         let addr = socket.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
-        let thread = std::thread::Builder::new().name("instrument-metrics-http".into()).spawn({
-            let stop = Arc::clone(&stop);
-            move || accept_loop(&socket, &handle, &stop)
-        })?;
+        let thread = std::thread::Builder::new()
+            .name("instrument-metrics-http".into())
+            .spawn({
+                let stop = Arc::clone(&stop);
+                move || accept_loop(&socket, &handle, &stop)
+            })?;
         Ok(Listener { addr, stop, thread })
     }
 
@@ -53,8 +55,12 @@ impl Listener {
 
 fn wake_address(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port()),
-        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port()),
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
         _ => addr,
     }
 }
@@ -68,15 +74,23 @@ fn accept_loop(socket: &TcpListener, handle: &PrometheusHandle, stop: &AtomicBoo
         let Ok(mut stream) = stream else { continue };
         if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::SeqCst);
-            let _ = respond(&mut stream, "503 Service Unavailable", "text/plain", b"busy\n", false);
+            let _ = respond(
+                &mut stream,
+                "503 Service Unavailable",
+                "text/plain",
+                b"busy\n",
+                false,
+            );
             continue;
         }
         let handle = handle.clone();
         let active_here = Arc::clone(&active);
-        let spawned = std::thread::Builder::new().name("instrument-metrics-scrape".into()).spawn(move || {
-            let _ = serve(stream, &handle);
-            active_here.fetch_sub(1, Ordering::SeqCst);
-        });
+        let spawned = std::thread::Builder::new()
+            .name("instrument-metrics-scrape".into())
+            .spawn(move || {
+                let _ = serve(stream, &handle);
+                active_here.fetch_sub(1, Ordering::SeqCst);
+            });
         if spawned.is_err() {
             active.fetch_sub(1, Ordering::SeqCst);
         }
@@ -88,17 +102,48 @@ fn serve(mut stream: TcpStream, handle: &PrometheusHandle) -> io::Result<()> {
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let head = match read_head(&mut stream)? {
         Some(head) => head,
-        None => return respond(&mut stream, "431 Request Header Fields Too Large", "text/plain", b"request head too large\n", false),
+        None => {
+            return respond(
+                &mut stream,
+                "431 Request Header Fields Too Large",
+                "text/plain",
+                b"request head too large\n",
+                false,
+            );
+        }
     };
     let mut words = head.lines().next().unwrap_or_default().split_whitespace();
-    let (method, target) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+    let (method, target) = (
+        words.next().unwrap_or_default(),
+        words.next().unwrap_or_default(),
+    );
     let path = target.split(['?', '#']).next().unwrap_or_default();
     let head_only = method == "HEAD";
     match (method, path) {
-        ("GET" | "HEAD", "/metrics") => respond(&mut stream, "200 OK", CONTENT_TYPE, handle.render().as_bytes(), head_only),
-        ("GET" | "HEAD", "/health") => respond(&mut stream, "200 OK", "text/plain", b"ok\n", head_only),
-        (_, "/metrics" | "/health") => respond(&mut stream, "405 Method Not Allowed\r\nAllow: GET, HEAD", "text/plain", b"method not allowed\n", false),
-        _ => respond(&mut stream, "404 Not Found", "text/plain", b"not found; metrics are at /metrics\n", head_only),
+        ("GET" | "HEAD", "/metrics") => respond(
+            &mut stream,
+            "200 OK",
+            CONTENT_TYPE,
+            handle.render().as_bytes(),
+            head_only,
+        ),
+        ("GET" | "HEAD", "/health") => {
+            respond(&mut stream, "200 OK", "text/plain", b"ok\n", head_only)
+        }
+        (_, "/metrics" | "/health") => respond(
+            &mut stream,
+            "405 Method Not Allowed\r\nAllow: GET, HEAD",
+            "text/plain",
+            b"method not allowed\n",
+            false,
+        ),
+        _ => respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found; metrics are at /metrics\n",
+            head_only,
+        ),
     }?;
     stream.shutdown(Shutdown::Write)
 }
@@ -120,7 +165,13 @@ fn read_head(stream: &mut TcpStream) -> io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&head).into_owned()))
 }
 
-fn respond(stream: &mut TcpStream, status: &str, content_type: &str, body: &[u8], head_only: bool) -> io::Result<()> {
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+    head_only: bool,
+) -> io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()

@@ -15,8 +15,12 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub(crate) const ALL: [Outcome; 4] =
-        [Outcome::Ok, Outcome::Error, Outcome::Panic, Outcome::Cancelled];
+    pub(crate) const ALL: [Outcome; 4] = [
+        Outcome::Ok,
+        Outcome::Error,
+        Outcome::Panic,
+        Outcome::Cancelled,
+    ];
 
     /// The label value.
     pub const fn as_str(self) -> &'static str {
@@ -41,7 +45,11 @@ impl<T, E> Classify<'_, Result<T, E>> {
     /// `ok` or `error`.
     #[inline]
     pub fn outcome(&self) -> Outcome {
-        if self.0.is_ok() { Outcome::Ok } else { Outcome::Error }
+        if self.0.is_ok() {
+            Outcome::Ok
+        } else {
+            Outcome::Error
+        }
     }
 }
 

@@ -39,10 +39,15 @@ pub(crate) fn classify(recorder: &dyn Recorder) -> Active {
         0 => probe_global(),
         known => known,
     };
-    if global == address { Active::Global } else { Active::Local }
+    if global == address {
+        Active::Global
+    } else {
+        Active::Local
+    }
 }
 
 /// Records the global recorder's address; `install()` calls it right after setting the recorder.
+#[cfg(feature = "exporter")]
 pub(crate) fn learn_global() {
     probe_global();
 }
