@@ -70,7 +70,7 @@ impl CallSite {
     /// The `function` label: the name, or `Type::method` inside an impl.
     pub fn function(&'static self) -> &'static str {
         self.function
-            .get_or_init(|| crate::label::function_label((self.locate)(), self.module, self.name))
+            .get_or_init(|| crate::label::function_label((self.locate)(), self.name))
     }
 
     /// Starts a call: the in-flight gauge goes up and the clock starts. The returned guard

@@ -1,37 +1,26 @@
 //! The `function` label, derived from where the function is.
 
 /// Turns the `type_name` of an item declared inside an instrumented function into its label:
-/// `name` for free functions, `Type::method` for functions in an impl (inherent or trait, with
-/// generic arguments removed), `outer::inner` for a function nested in another.
+/// `name` for functions, `Type::method` for functions in an impl (inherent or trait, generic
+/// arguments removed).
 ///
-/// `type_name` output is not guaranteed to keep its format, so anything unexpected falls back
-/// to the plain `name`.
-pub(crate) fn function_label(type_name: &str, module: &str, name: &str) -> String {
+/// `type_name` prints an item in an impl under the impl's self type (`app::Store<_>::get::..`,
+/// `<app::Store as app::Repo>::load::..`) and an item in a function under the function
+/// (`app::main::parse::..`). Types are UpperCamelCase and functions snake_case (rustc lints
+/// both), so an UpperCamelCase parent is the impl's type. `type_name` output is not guaranteed to
+/// keep its format: anything unexpected falls back to the plain `name`.
+pub(crate) fn function_label(type_name: &str, name: &str) -> String {
     let Some((path, _marker)) = type_name.split_once("::__IM_SITE::") else {
         return name.to_owned();
     };
     let path = strip_generics(&unqualify(path));
-    let relative = match path
-        .strip_prefix(module)
-        .and_then(|rest| rest.strip_prefix("::"))
-    {
-        Some(relative) => relative.to_owned(),
-        // An impl of a type from another module is printed with that type's path.
-        None => path
-            .rsplit("::")
-            .take(2)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<Vec<_>>()
-            .join("::"),
-    };
-    let label: Vec<&str> = relative
-        .split("::")
-        .filter(|segment| !segment.starts_with("{{"))
-        .collect();
-    match label.last() {
-        Some(last) if *last == name => label.join("::"),
+    let mut segments = path
+        .rsplit("::")
+        .filter(|segment| !segment.starts_with("{{"));
+    match (segments.next(), segments.next()) {
+        (Some(last), Some(parent)) if last == name && parent.starts_with(char::is_uppercase) => {
+            format!("{parent}::{name}")
+        }
         _ => name.to_owned(),
     }
 }
@@ -85,84 +74,51 @@ fn strip_generics(path: &str) -> String {
 mod tests {
     use super::function_label;
 
+    fn label(type_name: &str, name: &str) -> String {
+        function_label(&format!("{type_name}::__IM_SITE::locate"), name)
+    }
+
     #[test]
     fn free_function() {
-        assert_eq!(
-            function_label(
-                "app::stages::extract::__IM_SITE::locate",
-                "app::stages",
-                "extract"
-            ),
-            "extract"
-        );
+        assert_eq!(label("app::stages::extract", "extract"), "extract");
     }
 
     #[test]
     fn inherent_method_of_a_generic_type() {
         assert_eq!(
-            function_label(
-                "app::m::Store<alloc::string::String>::get::__IM_SITE::locate",
-                "app::m",
-                "get"
-            ),
+            label("app::m::Store<alloc::string::String>::get", "get"),
             "Store::get"
         );
-        assert_eq!(
-            function_label("app::m::Store<_>::new::__IM_SITE::locate", "app::m", "new"),
-            "Store::new"
-        );
+        assert_eq!(label("app::m::Store<_>::new", "new"), "Store::new");
+        assert_eq!(label("app::m::Store::new", "new"), "Store::new");
     }
 
     #[test]
     fn trait_impl_method() {
         assert_eq!(
-            function_label(
-                "<app::m::Store<_> as app::Repo<u8>>::load::__IM_SITE::locate",
-                "app::m",
-                "load"
-            ),
+            label("<app::m::Store<_> as app::Repo<u8>>::load", "load"),
             "Store::load"
         );
         assert_eq!(
-            function_label(
-                "<&app::m::Store as app::Repo>::load::__IM_SITE::locate",
-                "app::m",
-                "load"
-            ),
+            label("<&app::m::Store as app::Repo>::load", "load"),
             "Store::load"
         );
     }
 
     #[test]
-    fn type_from_another_module() {
-        assert_eq!(
-            function_label("app::other::Store::get::__IM_SITE::locate", "app::m", "get"),
-            "Store::get"
-        );
+    fn function_nested_in_a_function_or_closure() {
+        assert_eq!(label("app::main::parse", "parse"), "parse");
+        assert_eq!(label("app::outer::{{closure}}::inner", "inner"), "inner");
     }
 
     #[test]
-    fn nested_function_and_closures() {
-        assert_eq!(
-            function_label("app::outer::inner::__IM_SITE::locate", "app", "inner"),
-            "outer::inner"
-        );
-        assert_eq!(
-            function_label(
-                "app::outer::{{closure}}::inner::__IM_SITE::locate",
-                "app",
-                "inner"
-            ),
-            "outer::inner"
-        );
+    fn impl_inside_a_function() {
+        assert_eq!(label("app::main::Store::get", "get"), "Store::get");
     }
 
     #[test]
     fn unexpected_format_falls_back_to_the_name() {
-        assert_eq!(function_label("garbage", "app", "f"), "f");
-        assert_eq!(
-            function_label("app::something::else::__IM_SITE::locate", "app", "f"),
-            "f"
-        );
+        assert_eq!(function_label("garbage", "f"), "f");
+        assert_eq!(label("app::something::Else", "f"), "f");
     }
 }

@@ -57,6 +57,9 @@ pub use error::Error;
 #[cfg(feature = "exporter")]
 pub use exporter::{Builder, DEFAULT_BUCKETS, Exporter, install};
 
+#[cfg(feature = "testing")]
+pub mod testing;
+
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;

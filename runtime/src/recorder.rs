@@ -6,9 +6,13 @@
 //! may be dropped and a new one built at the same address, so calls under one resolve their
 //! handles on every call instead of trusting a cached address.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use metrics::Recorder;
+
+const PROBE_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Address of the global recorder once it is known; 0 until then.
 static GLOBAL: AtomicUsize = AtomicUsize::new(0);
@@ -36,14 +40,31 @@ pub(crate) fn classify(recorder: &dyn Recorder) -> Active {
     }
     let address = address(recorder);
     let global = match GLOBAL.load(Ordering::Relaxed) {
-        0 => probe_global(),
+        0 if probe_due() => probe_global(),
         known => known,
     };
+    // Taking the global recorder for a local one only costs a per-call resolution until the next
+    // probe; the reverse would cache handles of a recorder that may go away, so unknown is local.
     if global == address {
         Active::Global
     } else {
         Active::Local
     }
+}
+
+/// Probes at most every `PROBE_INTERVAL` while the global recorder is unknown, so tests that
+/// record under a thread-local recorder do not start a thread per call.
+fn probe_due() -> bool {
+    static LAST_PROBE: Mutex<Option<Instant>> = Mutex::new(None);
+    let Ok(mut last) = LAST_PROBE.lock() else {
+        return false;
+    };
+    let now = Instant::now();
+    let due = last.is_none_or(|last| now.duration_since(last) >= PROBE_INTERVAL);
+    if due {
+        *last = Some(now);
+    }
+    due
 }
 
 /// Records the global recorder's address; `install()` calls it right after setting the recorder.
@@ -54,7 +75,7 @@ pub(crate) fn learn_global() {
 
 /// Looks at the recorder from a fresh thread, where no thread-local recorder can be set: what it
 /// sees is the global recorder, or the no-op one when none is set yet. Runs only until the global
-/// recorder is known, and only on calls made under a thread-local recorder.
+/// recorder is known.
 fn probe_global() -> usize {
     let seen = std::thread::scope(|scope| {
         std::thread::Builder::new()
