@@ -11,6 +11,7 @@ use metrics::{
 use crate::guard::Guard;
 use crate::outcome::Outcome;
 use crate::recorder::{self, Active};
+use crate::settings;
 
 /// Set by `install()` when `ENABLE_METRICS` is false: every call site then costs one load.
 static DISABLED: AtomicBool = AtomicBool::new(false);
@@ -39,12 +40,19 @@ pub struct CallSite {
     /// `type_name` of an item declared inside the function: its path, with the impl's type.
     locate: fn() -> &'static str,
     function: OnceLock<String>,
-    handles: OnceLock<Handles>,
+    resolved: OnceLock<Resolved>,
+}
+
+/// A call site resolved against the global recorder, which is set once and never freed, so its
+/// address identifies it for the rest of the process.
+struct Resolved {
+    recorder: usize,
+    /// `None` when the function is excluded from recording.
+    handles: Option<Handles>,
 }
 
 /// The handles of one call site in one recorder.
 pub(crate) struct Handles {
-    recorder: usize,
     outcomes: [Counter; 4],
     duration: Histogram,
     in_flight: Gauge,
@@ -63,7 +71,7 @@ impl CallSite {
             module,
             locate,
             function: OnceLock::new(),
-            handles: OnceLock::new(),
+            resolved: OnceLock::new(),
         }
     }
 
@@ -80,10 +88,11 @@ impl CallSite {
         if DISABLED.load(Ordering::Relaxed) {
             return Guard::inert();
         }
-        metrics::with_recorder(|recorder| match self.handles.get() {
-            Some(handles) if handles.recorder == recorder::address(recorder) => {
-                Guard::cached(handles)
-            }
+        metrics::with_recorder(|recorder| match self.resolved.get() {
+            Some(resolved) if resolved.recorder == recorder::address(recorder) => resolved
+                .handles
+                .as_ref()
+                .map_or_else(Guard::inert, Guard::cached),
             _ => self.enter_slow(recorder),
         })
     }
@@ -92,34 +101,51 @@ impl CallSite {
     fn enter_slow(&'static self, recorder: &dyn Recorder) -> Guard {
         match recorder::classify(recorder) {
             Active::Noop => Guard::inert(),
-            Active::Global => Guard::cached(self.handles.get_or_init(|| self.resolve(recorder))),
-            Active::Local => Guard::owned(self.resolve(recorder)),
+            Active::Global => {
+                let resolved = self.resolved.get_or_init(|| Resolved {
+                    recorder: recorder::address(recorder),
+                    handles: self.resolve(recorder),
+                });
+                resolved
+                    .handles
+                    .as_ref()
+                    .map_or_else(Guard::inert, Guard::cached)
+            }
+            Active::Local => self
+                .resolve(recorder)
+                .map_or_else(Guard::inert, Guard::owned),
         }
     }
 
-    fn resolve(&'static self, recorder: &dyn Recorder) -> Handles {
-        let family = DEFAULT_FAMILY;
+    /// Registers the call site's series; `None` when its function is excluded.
+    fn resolve(&'static self, recorder: &dyn Recorder) -> Option<Handles> {
+        let function = self.function();
+        if settings::is_excluded(function) {
+            return None;
+        }
+        let family = format!("{}{DEFAULT_FAMILY}", settings::prefix());
         let calls = format!("{family}_total");
         let duration = format!("{family}_duration_seconds");
         let in_flight = format!("{family}_in_flight");
+        let help = SharedString::const_str;
         recorder.describe_counter(
             KeyName::from(calls.clone()),
             Some(Unit::Count),
-            SharedString::const_str(CALLS_HELP),
+            help(CALLS_HELP),
         );
         recorder.describe_histogram(
             KeyName::from(duration.clone()),
             Some(Unit::Seconds),
-            SharedString::const_str(DURATION_HELP),
+            help(DURATION_HELP),
         );
         recorder.describe_gauge(
             KeyName::from(in_flight.clone()),
             Some(Unit::Count),
-            SharedString::const_str(IN_FLIGHT_HELP),
+            help(IN_FLIGHT_HELP),
         );
 
         let base = [
-            Label::from_static_parts("function", self.function()),
+            Label::from_static_parts("function", function),
             Label::from_static_parts("module", self.module),
         ];
         let key = |name: &String, extra: Option<Label>| {
@@ -132,12 +158,11 @@ impl CallSite {
             let result = Label::from_static_parts("result", outcome.as_str());
             recorder.register_counter(&key(&calls, Some(result)), &METADATA)
         });
-        Handles {
-            recorder: recorder::address(recorder),
+        Some(Handles {
             outcomes,
             duration: recorder.register_histogram(&key(&duration, None), &METADATA),
             in_flight: recorder.register_gauge(&key(&in_flight, None), &METADATA),
-        }
+        })
     }
 }
 

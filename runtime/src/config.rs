@@ -1,16 +1,36 @@
-//! Settings read from the environment.
+//! Parsing and validation of settings, shared by the environment and the `Builder` setters.
+//! Every error names where the value came from (`METRICS_ADDR`, `Builder::namespace`) and the
+//! value itself.
 
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
 
 use crate::Error;
 
 pub(crate) const ENABLE_METRICS: &str = "ENABLE_METRICS";
 pub(crate) const METRICS_ADDR: &str = "METRICS_ADDR";
+pub(crate) const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
+pub(crate) const METRICS_SUBSYSTEM: &str = "METRICS_SUBSYSTEM";
+pub(crate) const METRICS_EXCLUDED_HANDLERS: &str = "METRICS_EXCLUDED_HANDLERS";
+pub(crate) const METRICS_CUSTOM_LABELS: &str = "METRICS_CUSTOM_LABELS";
+pub(crate) const METRICS_BUCKETS: &str = "METRICS_BUCKETS";
+pub(crate) const METRICS_AUTH_TOKEN: &str = "METRICS_AUTH_TOKEN";
+pub(crate) const METRICS_PUSH_GATEWAY: &str = "METRICS_PUSH_GATEWAY";
+pub(crate) const METRICS_PUSH_INTERVAL: &str = "METRICS_PUSH_INTERVAL";
+pub(crate) const METRICS_PUSH_JOB: &str = "METRICS_PUSH_JOB";
 
-pub(crate) const DEFAULT_ADDR: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
-    std::net::Ipv4Addr::UNSPECIFIED,
-    9000,
-));
+/// Label names the crate sets itself, or that Prometheus reserves.
+const RESERVED_LABELS: &[&str] = &[
+    "le", "quantile", "function", "module", "result", "error", "job", "instance",
+];
+
+pub(crate) fn invalid(origin: &'static str, value: &str, expected: impl Into<String>) -> Error {
+    Error::Invalid {
+        origin,
+        value: value.to_owned(),
+        expected: expected.into(),
+    }
+}
 
 /// Reads a variable; unset and empty both mean "not configured".
 pub(crate) fn var(name: &'static str) -> Result<Option<String>, Error> {
@@ -18,31 +38,27 @@ pub(crate) fn var(name: &'static str) -> Result<Option<String>, Error> {
         Ok(value) if value.trim().is_empty() => Ok(None),
         Ok(value) => Ok(Some(value)),
         Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(value)) => Err(Error::InvalidEnv {
-            var: name,
-            value: value.to_string_lossy().into_owned(),
-            expected: "valid UTF-8".into(),
-        }),
+        Err(std::env::VarError::NotUnicode(value)) => {
+            Err(invalid(name, &value.to_string_lossy(), "valid UTF-8"))
+        }
     }
 }
 
-pub(crate) fn parse_bool(var: &'static str, value: &str) -> Result<bool, Error> {
+pub(crate) fn parse_bool(origin: &'static str, value: &str) -> Result<bool, Error> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),
-        _ => Err(Error::InvalidEnv {
-            var,
-            value: value.into(),
-            expected: "true/false, 1/0, yes/no or on/off".into(),
-        }),
+        _ => Err(invalid(origin, value, "true/false, 1/0, yes/no or on/off")),
     }
 }
 
-pub(crate) fn parse_addr(var: &'static str, value: &str) -> Result<SocketAddr, Error> {
-    let invalid = || Error::InvalidEnv {
-        var,
-        value: value.into(),
-        expected: "an address such as 0.0.0.0:9000 or localhost:9000".into(),
+pub(crate) fn parse_addr(origin: &'static str, value: &str) -> Result<SocketAddr, Error> {
+    let fail = || {
+        invalid(
+            origin,
+            value,
+            "an address such as 0.0.0.0:9000 or localhost:9000",
+        )
     };
     if let Ok(addr) = value.trim().parse() {
         return Ok(addr);
@@ -50,9 +66,170 @@ pub(crate) fn parse_addr(var: &'static str, value: &str) -> Result<SocketAddr, E
     value
         .trim()
         .to_socket_addrs()
-        .map_err(|_| invalid())?
+        .map_err(|_| fail())?
         .next()
-        .ok_or_else(invalid)
+        .ok_or_else(fail)
+}
+
+/// A namespace or subsystem: what may precede `_` in a metric name.
+pub(crate) fn parse_name_part(origin: &'static str, value: &str) -> Result<String, Error> {
+    let value = value.trim();
+    let mut chars = value.chars();
+    let valid = chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|rest| rest.is_ascii_alphanumeric() || rest == '_')
+        && !value.starts_with("__");
+    if valid {
+        Ok(value.to_owned())
+    } else {
+        Err(invalid(
+            origin,
+            value,
+            "letters, digits and underscores, not starting with a digit or `__`",
+        ))
+    }
+}
+
+pub(crate) fn parse_label_name(
+    origin: &'static str,
+    whole: &str,
+    name: &str,
+) -> Result<String, Error> {
+    let mut chars = name.chars();
+    let charset = chars
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|rest| rest.is_ascii_alphanumeric() || rest == '_');
+    if !charset {
+        return Err(invalid(
+            origin,
+            whole,
+            format!(
+                "label name `{name}` to be letters, digits and underscores, not starting with a digit"
+            ),
+        ));
+    }
+    if name.starts_with("__") || RESERVED_LABELS.contains(&name) {
+        return Err(invalid(
+            origin,
+            whole,
+            format!(
+                "label name `{name}` not to be reserved (`__*`, {})",
+                RESERVED_LABELS.join(", ")
+            ),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// `service=api,environment=prod`.
+pub(crate) fn parse_labels(
+    origin: &'static str,
+    value: &str,
+) -> Result<Vec<(String, String)>, Error> {
+    let mut labels: Vec<(String, String)> = Vec::new();
+    for pair in value
+        .split(',')
+        .map(str::trim)
+        .filter(|pair| !pair.is_empty())
+    {
+        let Some((name, label_value)) = pair.split_once('=') else {
+            return Err(invalid(
+                origin,
+                value,
+                format!("name=value pairs separated by commas; `{pair}` has no `=`"),
+            ));
+        };
+        let name = parse_label_name(origin, value, name.trim())?;
+        if labels.iter().any(|(existing, _)| *existing == name) {
+            return Err(invalid(
+                origin,
+                value,
+                format!("each label once; `{name}` is repeated"),
+            ));
+        }
+        labels.push((name, label_value.trim().to_owned()));
+    }
+    Ok(labels)
+}
+
+/// Histogram bucket bounds in seconds: finite, positive, strictly increasing, at least one.
+pub(crate) fn parse_buckets(origin: &'static str, value: &str) -> Result<Vec<f64>, Error> {
+    let bounds = value
+        .split(',')
+        .map(|bound| bound.trim().parse::<f64>())
+        .collect::<Result<Vec<f64>, _>>()
+        .map_err(|_| {
+            invalid(
+                origin,
+                value,
+                "comma-separated numbers of seconds, such as 0.01,0.1,1",
+            )
+        })?;
+    check_buckets(origin, value, &bounds)?;
+    Ok(bounds)
+}
+
+pub(crate) fn check_buckets(
+    origin: &'static str,
+    value: &str,
+    bounds: &[f64],
+) -> Result<(), Error> {
+    if bounds.is_empty() {
+        return Err(invalid(origin, value, "at least one bucket bound"));
+    }
+    if let Some(bad) = bounds
+        .iter()
+        .find(|bound| !bound.is_finite() || **bound <= 0.0)
+    {
+        return Err(invalid(
+            origin,
+            value,
+            format!("finite positive bounds; {bad} is not"),
+        ));
+    }
+    if let Some(pair) = bounds.windows(2).find(|pair| pair[0] >= pair[1]) {
+        return Err(invalid(
+            origin,
+            value,
+            format!(
+                "strictly increasing bounds; {} comes after {}",
+                pair[1], pair[0]
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `15s`, `500ms`, `2m`, or plain seconds.
+pub(crate) fn parse_duration(origin: &'static str, value: &str) -> Result<Duration, Error> {
+    let trimmed = value.trim();
+    let (number, unit) = match trimmed.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(index) => trimmed.split_at(index),
+        None => (trimmed, "s"),
+    };
+    let scale = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        _ => f64::NAN,
+    };
+    number
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .map(|number| number * scale)
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0)
+        .map(Duration::from_secs_f64)
+        .ok_or_else(|| {
+            invalid(
+                origin,
+                value,
+                "a positive duration such as 15s, 500ms or 2m",
+            )
+        })
 }
 
 #[cfg(test)]
@@ -87,5 +264,100 @@ mod tests {
             error.starts_with("invalid value \"nine thousand\" for METRICS_ADDR"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn name_parts() {
+        assert_eq!(parse_name_part(METRICS_NAMESPACE, "acme").unwrap(), "acme");
+        for bad in ["9lives", "a-b", "__x", "a.b", "ü"] {
+            let error = parse_name_part(METRICS_NAMESPACE, bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("METRICS_NAMESPACE") && error.contains(bad),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn custom_labels() {
+        let labels =
+            parse_labels(METRICS_CUSTOM_LABELS, "service=api, environment = prod").unwrap();
+        assert_eq!(
+            labels,
+            [
+                ("service".into(), "api".into()),
+                ("environment".into(), "prod".into())
+            ]
+        );
+        assert_eq!(
+            parse_labels(METRICS_CUSTOM_LABELS, "note=a=b").unwrap(),
+            [("note".into(), "a=b".into())]
+        );
+        for (bad, why) in [
+            ("service", "has no `=`"),
+            ("1x=a", "label name `1x`"),
+            ("le=1", "reserved"),
+            ("function=x", "reserved"),
+            ("__name__=x", "reserved"),
+            ("a=1,a=2", "repeated"),
+        ] {
+            let error = parse_labels(METRICS_CUSTOM_LABELS, bad)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                error.contains("METRICS_CUSTOM_LABELS") && error.contains(why),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn buckets() {
+        assert_eq!(
+            parse_buckets(METRICS_BUCKETS, "0.01, 0.1,1").unwrap(),
+            [0.01, 0.1, 1.0]
+        );
+        for (bad, why) in [
+            ("", "numbers"),
+            ("0.1,x", "numbers"),
+            ("1,0.5", "increasing"),
+            ("0.1,0.1", "increasing"),
+            ("-1", "positive"),
+            ("inf", "finite"),
+        ] {
+            let error = parse_buckets(METRICS_BUCKETS, bad).unwrap_err().to_string();
+            assert!(
+                error.contains("METRICS_BUCKETS") && error.contains(why),
+                "{bad}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(
+            parse_duration(METRICS_PUSH_INTERVAL, "15s").unwrap(),
+            Duration::from_secs(15)
+        );
+        assert_eq!(
+            parse_duration(METRICS_PUSH_INTERVAL, "500ms").unwrap(),
+            Duration::from_millis(500)
+        );
+        assert_eq!(
+            parse_duration(METRICS_PUSH_INTERVAL, "2m").unwrap(),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            parse_duration(METRICS_PUSH_INTERVAL, "3").unwrap(),
+            Duration::from_secs(3)
+        );
+        for bad in ["0", "-1s", "soon", "5 parsecs"] {
+            let error = parse_duration(METRICS_PUSH_INTERVAL, bad)
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("METRICS_PUSH_INTERVAL"), "{error}");
+        }
     }
 }

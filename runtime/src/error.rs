@@ -10,10 +10,11 @@ use std::net::SocketAddr;
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// An environment variable holds a value that does not parse.
-    InvalidEnv {
-        /// The variable, e.g. `METRICS_ADDR`.
-        var: &'static str,
+    /// A setting holds a value that does not parse or is not allowed.
+    Invalid {
+        /// Where it came from: the environment variable (`METRICS_ADDR`) or the `Builder`
+        /// method (`Builder::namespace`).
+        origin: &'static str,
         /// What it held.
         value: String,
         /// What was expected.
@@ -32,13 +33,20 @@ pub enum Error {
     },
     /// A background thread could not be started.
     Spawn(io::Error),
+    /// A push to the Pushgateway failed.
+    Push {
+        /// The gateway's URL.
+        gateway: String,
+        /// What went wrong: the connection error or the gateway's answer.
+        detail: String,
+    },
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::InvalidEnv { var, value, expected } => {
-                write!(f, "invalid value {value:?} for {var}: expected {expected}")
+            Error::Invalid { origin, value, expected } => {
+                write!(f, "invalid value {value:?} for {origin}: expected {expected}")
             }
             Error::AlreadyInstalled => f.write_str("instrument_metrics::install() was already called in this process"),
             Error::RecorderAlreadySet => f.write_str(
@@ -47,6 +55,7 @@ impl fmt::Display for Error {
             ),
             Error::Bind { addr, source } => write!(f, "cannot listen for /metrics on {addr}: {source}"),
             Error::Spawn(source) => write!(f, "cannot start the metrics thread: {source}"),
+            Error::Push { gateway, detail } => write!(f, "push to {gateway} failed: {detail}"),
         }
     }
 }

@@ -1,6 +1,6 @@
-//! Installation of the Prometheus recorder and its `/metrics` listener.
+//! Installation of the Prometheus recorder, and the `Exporter` that serves or pushes it.
 
-use std::net::{SocketAddr, TcpListener};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -8,14 +8,20 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::Error;
-use crate::config::{self, DEFAULT_ADDR, ENABLE_METRICS, METRICS_ADDR};
+use crate::endpoint::Endpoint;
 use crate::listener::Listener;
+use crate::push::{self, Pusher};
+use crate::{Builder, Error, settings};
 
 /// Default duration buckets, in seconds.
 pub const DEFAULT_BUCKETS: &[f64] = &[
     0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
 ];
+
+pub(crate) const DEFAULT_ADDR: SocketAddr =
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 9000));
+
+pub(crate) const DEFAULT_PUSH_INTERVAL: Duration = Duration::from_secs(10);
 
 /// Histogram samples wait in a buffer until upkeep folds them into buckets.
 const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
@@ -23,10 +29,11 @@ const UPKEEP_INTERVAL: Duration = Duration::from_secs(5);
 /// Set while an installation holds (or is attempting) the one per-process slot.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-/// Installs the Prometheus exporter configured from the environment and serves `GET /metrics`.
+/// Installs the Prometheus exporter configured from the environment and serves `GET /metrics`
+/// (or pushes to a Pushgateway when `METRICS_PUSH_GATEWAY` is set).
 ///
-/// Reads `ENABLE_METRICS` (default `true`) and `METRICS_ADDR` (default `0.0.0.0:9000`). Works
-/// with or without a Tokio runtime: the listener runs on its own thread.
+/// Works with or without a Tokio runtime: the listener runs on its own thread. See [`Builder`]
+/// for every setting and its variable.
 ///
 /// ```no_run
 /// fn main() -> Result<(), instrument_metrics::Error> {
@@ -39,141 +46,140 @@ static INSTALLED: AtomicBool = AtomicBool::new(false);
 /// # Errors
 ///
 /// An [`Error`] naming the variable and value that does not parse, the address that cannot be
-/// bound, or a recorder installed before. Nothing is left installed, bound or running then, and
-/// a later call may succeed.
+/// bound, or the recorder installed before. Nothing is left installed, bound or running then,
+/// and a later call may succeed.
 pub fn install() -> Result<Exporter, Error> {
     Builder::from_env()?.install()
 }
 
-/// The settings of [`install`] in code. Settings made in code win over the environment.
-///
-/// ```no_run
-/// let exporter = instrument_metrics::Builder::from_env()?
-///     .listen_address("127.0.0.1:9100".parse().unwrap())
-///     .install()?;
-/// # Ok::<(), instrument_metrics::Error>(())
-/// ```
-#[derive(Clone, Debug)]
-pub struct Builder {
-    enabled: bool,
-    addr: SocketAddr,
+pub(crate) fn install_builder(builder: Builder) -> Result<Exporter, Error> {
+    if INSTALLED.swap(true, Ordering::SeqCst) {
+        return Err(Error::AlreadyInstalled);
+    }
+    let installed = install_once(builder);
+    if installed.is_err() {
+        INSTALLED.store(false, Ordering::SeqCst);
+    }
+    installed
 }
 
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            enabled: true,
-            addr: DEFAULT_ADDR,
-        }
+fn install_once(builder: Builder) -> Result<Exporter, Error> {
+    if !builder.enabled {
+        crate::callsite::disable();
+        return Ok(Exporter { running: None });
     }
-}
-
-impl Builder {
-    /// The defaults, ignoring the environment.
-    pub fn new() -> Self {
-        Builder::default()
-    }
-
-    /// The defaults overridden by the environment.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::InvalidEnv`] for a variable that does not parse.
-    pub fn from_env() -> Result<Self, Error> {
-        let mut builder = Builder::new();
-        if let Some(value) = config::var(ENABLE_METRICS)? {
-            builder.enabled = config::parse_bool(ENABLE_METRICS, &value)?;
-        }
-        if let Some(value) = config::var(METRICS_ADDR)? {
-            builder.addr = config::parse_addr(METRICS_ADDR, &value)?;
-        }
-        Ok(builder)
-    }
-
-    /// Whether to record and serve at all; when `false`, instrumented functions cost one load.
-    #[must_use]
-    pub fn enabled(mut self, enabled: bool) -> Self {
-        self.enabled = enabled;
-        self
-    }
-
-    /// Where `GET /metrics` is served; port 0 picks a free port (see [`Exporter::local_addr`]).
-    #[must_use]
-    pub fn listen_address(mut self, addr: SocketAddr) -> Self {
-        self.addr = addr;
-        self
-    }
-
-    /// Installs the recorder and starts serving.
-    ///
-    /// # Errors
-    ///
-    /// See [`install`].
-    pub fn install(self) -> Result<Exporter, Error> {
-        if INSTALLED.swap(true, Ordering::SeqCst) {
-            return Err(Error::AlreadyInstalled);
-        }
-        let installed = self.install_once();
-        if installed.is_err() {
-            INSTALLED.store(false, Ordering::SeqCst);
-        }
-        installed
-    }
-
-    fn install_once(self) -> Result<Exporter, Error> {
-        if !self.enabled {
-            crate::callsite::disable();
-            return Ok(Exporter { running: None });
-        }
-        let socket = TcpListener::bind(self.addr).map_err(|source| Error::Bind {
-            addr: self.addr,
-            source,
+    // Bind before anything else exists, so a busy port leaves nothing to undo.
+    let socket = match &builder.push {
+        Some(_) => None,
+        None => Some(
+            TcpListener::bind(builder.addr).map_err(|source| Error::Bind {
+                addr: builder.addr,
+                source,
+            })?,
+        ),
+    };
+    let mut prometheus = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            Matcher::Suffix("_duration_seconds".into()),
+            &builder.buckets,
+        )
+        .map_err(|error| {
+            crate::config::invalid(
+                "buckets",
+                &format!("{:?}", builder.buckets),
+                error.to_string(),
+            )
         })?;
-        let recorder = PrometheusBuilder::new()
-            .set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), DEFAULT_BUCKETS)
-            .expect("the default buckets are not empty")
-            .build_recorder();
-        let handle = recorder.handle();
-        let listener = Listener::spawn(socket, handle.clone()).map_err(Error::Spawn)?;
-        let upkeep = match Upkeep::spawn(handle.clone()) {
-            Ok(upkeep) => upkeep,
-            Err(source) => {
-                listener.stop();
-                return Err(Error::Spawn(source));
-            }
-        };
-        if metrics::set_global_recorder(recorder).is_err() {
-            listener.stop();
-            upkeep.stop();
-            return Err(Error::RecorderAlreadySet);
-        }
-        crate::recorder::learn_global();
-        Ok(Exporter {
-            running: Some(Running {
-                handle,
-                listener,
-                upkeep,
-            }),
-        })
+    for (name, value) in &builder.custom_labels {
+        // The exporter's escaper takes `\\` and `\"` as already escaped; doubling every backslash
+        // first makes it escape each one exactly once.
+        prometheus = prometheus.add_global_label(name, value.replace('\\', "\\\\"));
     }
+    let recorder = prometheus.build_recorder();
+    let handle = recorder.handle();
+    let endpoint = Arc::new(Endpoint::new(handle.clone(), builder.auth_token.clone()));
+    let background = match (socket, &builder.push) {
+        (Some(socket), _) => Background::Listen(
+            Listener::spawn(socket, Arc::clone(&endpoint)).map_err(Error::Spawn)?,
+        ),
+        (None, Some(gateway)) => {
+            let job = builder.push_job.clone().unwrap_or_else(push::default_job);
+            Background::Push(
+                Pusher::spawn(
+                    gateway.clone(),
+                    job,
+                    builder.push_interval,
+                    Arc::clone(&endpoint),
+                )
+                .map_err(Error::Spawn)?,
+            )
+        }
+        (None, None) => unreachable!("a socket is bound whenever there is no gateway"),
+    };
+    let upkeep = match Upkeep::spawn(handle.clone()) {
+        Ok(upkeep) => upkeep,
+        Err(source) => {
+            let _ = background.stop();
+            return Err(Error::Spawn(source));
+        }
+    };
+    settings::set(Some(builder.settings()));
+    if metrics::set_global_recorder(recorder).is_err() {
+        settings::set(None);
+        let _ = background.stop();
+        upkeep.stop();
+        return Err(Error::RecorderAlreadySet);
+    }
+    crate::recorder::learn_global();
+    Ok(Exporter {
+        running: Some(Running {
+            endpoint,
+            background: Some(background),
+            upkeep: Some(upkeep),
+        }),
+    })
 }
 
-/// The installed exporter. Dropping it leaves `/metrics` served; [`Exporter::shutdown`] stops it.
+/// The installed exporter: keep it alive for as long as metrics should be served or pushed.
+/// Dropping it stops the listener (or makes the final push); the recorder stays installed.
 #[derive(Debug)]
+#[must_use = "dropping the Exporter stops serving /metrics"]
 pub struct Exporter {
     running: Option<Running>,
 }
 
 struct Running {
-    handle: PrometheusHandle,
-    listener: Listener,
-    upkeep: Upkeep,
+    endpoint: Arc<Endpoint>,
+    background: Option<Background>,
+    upkeep: Option<Upkeep>,
+}
+
+enum Background {
+    Listen(Listener),
+    Push(Pusher),
+}
+
+impl Background {
+    fn stop(self) -> Result<(), Error> {
+        match self {
+            Background::Listen(listener) => {
+                listener.stop();
+                Ok(())
+            }
+            Background::Push(pusher) => pusher.stop(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Running {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mode = match &self.background {
+            Some(Background::Listen(listener)) => format!("listening on {}", listener.local_addr()),
+            Some(Background::Push(_)) => "pushing".to_owned(),
+            None => "stopped".to_owned(),
+        };
         f.debug_struct("Running")
-            .field("addr", &self.listener.local_addr())
+            .field("mode", &mode)
             .finish_non_exhaustive()
     }
 }
@@ -184,28 +190,51 @@ impl Exporter {
     pub fn render(&self) -> String {
         self.running
             .as_ref()
-            .map(|running| running.handle.render())
+            .map(|running| running.endpoint.render())
             .unwrap_or_default()
     }
 
-    /// The address `/metrics` is served on; `None` when metrics are disabled.
+    /// The address `/metrics` is served on; `None` when metrics are disabled or pushed.
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.running
-            .as_ref()
-            .map(|running| running.listener.local_addr())
+        match self.running.as_ref()?.background.as_ref()? {
+            Background::Listen(listener) => Some(listener.local_addr()),
+            Background::Push(_) => None,
+        }
     }
 
-    /// Whether metrics are recorded and served.
+    /// Whether metrics are recorded.
     pub fn is_enabled(&self) -> bool {
         self.running.is_some()
     }
 
-    /// Stops serving `/metrics` and closes the socket. The recorder stays installed: `metrics`
-    /// allows one global recorder per process.
-    pub fn shutdown(self) {
-        if let Some(running) = self.running {
-            running.listener.stop();
-            running.upkeep.stop();
+    /// Stops serving `/metrics` (closing the socket) or, in push mode, stops pushing after a
+    /// final push. The recorder stays installed: `metrics` allows one global recorder per
+    /// process.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Push`] when the final push failed.
+    pub fn shutdown(mut self) -> Result<(), Error> {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> Result<(), Error> {
+        let Some(running) = &mut self.running else {
+            return Ok(());
+        };
+        let stopped = running.background.take().map_or(Ok(()), Background::stop);
+        if let Some(upkeep) = running.upkeep.take() {
+            upkeep.stop();
+        }
+        stopped
+    }
+}
+
+impl Drop for Exporter {
+    fn drop(&mut self) {
+        if let Err(error) = self.stop() {
+            // Nobody is left to return it to, and a batch job's last counts are at stake.
+            eprintln!("instrument-metrics: {error}");
         }
     }
 }

@@ -40,22 +40,31 @@ mod guard;
 mod label;
 mod outcome;
 mod recorder;
+mod settings;
 
 #[cfg(feature = "exporter")]
+mod builder;
+#[cfg(feature = "exporter")]
 mod config;
+#[cfg(feature = "exporter")]
+mod endpoint;
 #[cfg(feature = "exporter")]
 mod error;
 #[cfg(feature = "exporter")]
 mod exporter;
 #[cfg(feature = "exporter")]
 mod listener;
+#[cfg(feature = "exporter")]
+mod push;
 
 pub use instrument_metrics_macros::instrument_metrics;
 
 #[cfg(feature = "exporter")]
+pub use builder::Builder;
+#[cfg(feature = "exporter")]
 pub use error::Error;
 #[cfg(feature = "exporter")]
-pub use exporter::{Builder, DEFAULT_BUCKETS, Exporter, install};
+pub use exporter::{DEFAULT_BUCKETS, Exporter, install};
 
 #[cfg(feature = "testing")]
 pub mod testing;

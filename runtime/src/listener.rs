@@ -1,4 +1,4 @@
-//! The `/metrics` endpoint: a small HTTP/1.1 server on its own threads, so it works with or
+//! The `/metrics` listener: a small HTTP/1.1 server on its own threads, so it works with or
 //! without an async runtime and never shares a scheduler with the instrumented code.
 
 use std::io::{self, Read, Write};
@@ -8,10 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use metrics_exporter_prometheus::PrometheusHandle;
-
-/// Exposition format 0.0.4, what Prometheus scrapes by default.
-pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+use crate::endpoint::{Endpoint, Reply, Request};
 
 /// Scrapes are rare and cheap; this bounds the threads a flood of connections can start.
 const MAX_CONNECTIONS: usize = 32;
@@ -28,14 +25,14 @@ pub(crate) struct Listener {
 impl Listener {
     /// Serves on an already bound socket: binding happens first, so a busy port fails before
     /// anything else is set up.
-    pub(crate) fn spawn(socket: TcpListener, handle: PrometheusHandle) -> io::Result<Listener> {
+    pub(crate) fn spawn(socket: TcpListener, endpoint: Arc<Endpoint>) -> io::Result<Listener> {
         let addr = socket.local_addr()?;
         let stop = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name("instrument-metrics-http".into())
             .spawn({
                 let stop = Arc::clone(&stop);
-                move || accept_loop(&socket, &handle, &stop)
+                move || accept_loop(&socket, &endpoint, &stop)
             })?;
         Ok(Listener { addr, stop, thread })
     }
@@ -65,7 +62,7 @@ fn wake_address(addr: SocketAddr) -> SocketAddr {
     }
 }
 
-fn accept_loop(socket: &TcpListener, handle: &PrometheusHandle, stop: &AtomicBool) {
+fn accept_loop(socket: &TcpListener, endpoint: &Arc<Endpoint>, stop: &AtomicBool) {
     let active = Arc::new(AtomicUsize::new(0));
     for stream in socket.incoming() {
         if stop.load(Ordering::SeqCst) {
@@ -74,21 +71,20 @@ fn accept_loop(socket: &TcpListener, handle: &PrometheusHandle, stop: &AtomicBoo
         let Ok(mut stream) = stream else { continue };
         if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::SeqCst);
-            let _ = respond(
-                &mut stream,
-                "503 Service Unavailable",
-                "text/plain",
-                b"busy\n",
-                false,
-            );
+            let busy = Reply {
+                status: 503,
+                headers: Vec::new(),
+                body: b"busy\n".to_vec(),
+            };
+            let _ = write_reply(&mut stream, &busy, false);
             continue;
         }
-        let handle = handle.clone();
+        let endpoint = Arc::clone(endpoint);
         let active_here = Arc::clone(&active);
         let spawned = std::thread::Builder::new()
             .name("instrument-metrics-scrape".into())
             .spawn(move || {
-                let _ = serve(stream, &handle);
+                let _ = serve(stream, &endpoint);
                 active_here.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
@@ -97,54 +93,39 @@ fn accept_loop(socket: &TcpListener, handle: &PrometheusHandle, stop: &AtomicBoo
     }
 }
 
-fn serve(mut stream: TcpStream, handle: &PrometheusHandle) -> io::Result<()> {
+fn serve(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<()> {
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
-    let head = match read_head(&mut stream)? {
-        Some(head) => head,
-        None => {
-            return respond(
-                &mut stream,
-                "431 Request Header Fields Too Large",
-                "text/plain",
-                b"request head too large\n",
-                false,
-            );
-        }
+    let Some(head) = read_head(&mut stream)? else {
+        let too_large = Reply {
+            status: 431,
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        return write_reply(&mut stream, &too_large, false);
     };
-    let mut words = head.lines().next().unwrap_or_default().split_whitespace();
+    let mut lines = head.split("\r\n");
+    let mut words = lines.next().unwrap_or_default().split_whitespace();
     let (method, target) = (
         words.next().unwrap_or_default(),
         words.next().unwrap_or_default(),
     );
-    let path = target.split(['?', '#']).next().unwrap_or_default();
-    let head_only = method == "HEAD";
-    match (method, path) {
-        ("GET" | "HEAD", "/metrics") => respond(
-            &mut stream,
-            "200 OK",
-            CONTENT_TYPE,
-            handle.render().as_bytes(),
-            head_only,
-        ),
-        ("GET" | "HEAD", "/health") => {
-            respond(&mut stream, "200 OK", "text/plain", b"ok\n", head_only)
-        }
-        (_, "/metrics" | "/health") => respond(
-            &mut stream,
-            "405 Method Not Allowed\r\nAllow: GET, HEAD",
-            "text/plain",
-            b"method not allowed\n",
-            false,
-        ),
-        _ => respond(
-            &mut stream,
-            "404 Not Found",
-            "text/plain",
-            b"not found; metrics are at /metrics\n",
-            head_only,
-        ),
-    }?;
+    let header = |wanted: &str| {
+        head.split("\r\n").skip(1).find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.trim()
+                .eq_ignore_ascii_case(wanted)
+                .then(|| value.trim())
+        })
+    };
+    let request = Request {
+        method,
+        path: target.split(['?', '#']).next().unwrap_or_default(),
+        authorization: header("authorization"),
+        accept_encoding: header("accept-encoding"),
+    };
+    let reply = endpoint.reply(&request);
+    write_reply(&mut stream, &reply, method == "HEAD")?;
     stream.shutdown(Shutdown::Write)
 }
 
@@ -165,20 +146,30 @@ fn read_head(stream: &mut TcpStream) -> io::Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&head).into_owned()))
 }
 
-fn respond(
-    stream: &mut TcpStream,
-    status: &str,
-    content_type: &str,
-    body: &[u8],
-    head_only: bool,
-) -> io::Result<()> {
-    let head = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+fn write_reply(stream: &mut TcpStream, reply: &Reply, head_only: bool) -> io::Result<()> {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
+    for (name, value) in &reply.headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        reply.body.len()
+    ));
     stream.write_all(head.as_bytes())?;
     if !head_only {
-        stream.write_all(body)?;
+        stream.write_all(&reply.body)?;
     }
     stream.flush()
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        431 => "Request Header Fields Too Large",
+        503 => "Service Unavailable",
+        _ => "",
+    }
 }

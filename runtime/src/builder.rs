@@ -1,0 +1,294 @@
+//! `Builder`: every setting of `install()`, from the environment and from code.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use regex_lite::Regex;
+
+use crate::config::{
+    self, ENABLE_METRICS, METRICS_ADDR, METRICS_AUTH_TOKEN, METRICS_BUCKETS, METRICS_CUSTOM_LABELS,
+    METRICS_EXCLUDED_HANDLERS, METRICS_NAMESPACE, METRICS_PUSH_GATEWAY, METRICS_PUSH_INTERVAL,
+    METRICS_PUSH_JOB, METRICS_SUBSYSTEM, check_buckets, parse_addr, parse_bool, parse_buckets,
+    parse_duration, parse_label_name, parse_labels, parse_name_part,
+};
+use crate::exporter::{self, DEFAULT_ADDR, DEFAULT_BUCKETS, DEFAULT_PUSH_INTERVAL, Exporter};
+use crate::push::Gateway;
+use crate::{Error, settings};
+
+/// The settings of [`install`](crate::install), in code. Start from [`Builder::from_env`] and
+/// override: settings made in code win over the environment.
+///
+/// ```no_run
+/// use std::time::Duration;
+///
+/// let exporter = instrument_metrics::Builder::from_env()?
+///     .namespace("acme")
+///     .custom_label("service", "billing")
+///     .listen_address("127.0.0.1:9100".parse().unwrap())
+///     .install()?;
+/// # Ok::<(), instrument_metrics::Error>(())
+/// ```
+///
+/// A setter given an invalid value does not panic: [`Builder::install`] returns the error,
+/// naming the setter and the value.
+#[derive(Debug)]
+pub struct Builder {
+    pub(crate) enabled: bool,
+    pub(crate) addr: SocketAddr,
+    pub(crate) namespace: Option<String>,
+    pub(crate) subsystem: Option<String>,
+    pub(crate) excluded: Vec<Regex>,
+    pub(crate) custom_labels: Vec<(String, String)>,
+    pub(crate) buckets: Vec<f64>,
+    pub(crate) auth_token: Option<String>,
+    pub(crate) push: Option<Gateway>,
+    pub(crate) push_interval: Duration,
+    pub(crate) push_job: Option<String>,
+    /// The first invalid value given to a setter, returned by `install`.
+    error: Option<Error>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            enabled: true,
+            addr: DEFAULT_ADDR,
+            namespace: None,
+            subsystem: None,
+            excluded: Vec::new(),
+            custom_labels: Vec::new(),
+            buckets: DEFAULT_BUCKETS.to_vec(),
+            auth_token: None,
+            push: None,
+            push_interval: DEFAULT_PUSH_INTERVAL,
+            push_job: None,
+            error: None,
+        }
+    }
+}
+
+impl Builder {
+    /// The defaults, ignoring the environment.
+    pub fn new() -> Self {
+        Builder::default()
+    }
+
+    /// The defaults overridden by the environment: `ENABLE_METRICS`, `METRICS_ADDR`,
+    /// `METRICS_NAMESPACE`, `METRICS_SUBSYSTEM`, `METRICS_EXCLUDED_HANDLERS`,
+    /// `METRICS_CUSTOM_LABELS`, `METRICS_BUCKETS`, `METRICS_AUTH_TOKEN`, `METRICS_PUSH_GATEWAY`,
+    /// `METRICS_PUSH_INTERVAL` and `METRICS_PUSH_JOB`. Unset and empty variables keep defaults.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Invalid`] naming the first variable whose value does not parse, and the value.
+    pub fn from_env() -> Result<Self, Error> {
+        let mut builder = Builder::new();
+        if let Some(value) = config::var(ENABLE_METRICS)? {
+            builder.enabled = parse_bool(ENABLE_METRICS, &value)?;
+        }
+        if let Some(value) = config::var(METRICS_ADDR)? {
+            builder.addr = parse_addr(METRICS_ADDR, &value)?;
+        }
+        if let Some(value) = config::var(METRICS_NAMESPACE)? {
+            builder.namespace = Some(parse_name_part(METRICS_NAMESPACE, &value)?);
+        }
+        if let Some(value) = config::var(METRICS_SUBSYSTEM)? {
+            builder.subsystem = Some(parse_name_part(METRICS_SUBSYSTEM, &value)?);
+        }
+        if let Some(value) = config::var(METRICS_EXCLUDED_HANDLERS)? {
+            for pattern in value
+                .split(',')
+                .map(str::trim)
+                .filter(|pattern| !pattern.is_empty())
+            {
+                builder
+                    .excluded
+                    .push(parse_regex(METRICS_EXCLUDED_HANDLERS, pattern)?);
+            }
+        }
+        if let Some(value) = config::var(METRICS_CUSTOM_LABELS)? {
+            builder.custom_labels = parse_labels(METRICS_CUSTOM_LABELS, &value)?;
+        }
+        if let Some(value) = config::var(METRICS_BUCKETS)? {
+            builder.buckets = parse_buckets(METRICS_BUCKETS, &value)?;
+        }
+        builder.auth_token = config::var(METRICS_AUTH_TOKEN)?;
+        if let Some(value) = config::var(METRICS_PUSH_GATEWAY)? {
+            builder.push = Some(Gateway::parse(METRICS_PUSH_GATEWAY, &value)?);
+        }
+        if let Some(value) = config::var(METRICS_PUSH_INTERVAL)? {
+            builder.push_interval = parse_duration(METRICS_PUSH_INTERVAL, &value)?;
+        }
+        if let Some(value) = config::var(METRICS_PUSH_JOB)? {
+            builder.push_job = Some(parse_push_job(METRICS_PUSH_JOB, &value)?);
+        }
+        Ok(builder)
+    }
+
+    /// Whether to record and serve at all; when `false`, instrumented functions cost one load
+    /// and nothing is bound (`ENABLE_METRICS`).
+    #[must_use]
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = enabled;
+        self
+    }
+
+    /// Where `GET /metrics` is served (`METRICS_ADDR`); port 0 picks a free port, see
+    /// [`Exporter::local_addr`].
+    #[must_use]
+    pub fn listen_address(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The first prefix of every family name: `acme` gives `acme_function_calls_total`
+    /// (`METRICS_NAMESPACE`).
+    #[must_use]
+    pub fn namespace(mut self, namespace: &str) -> Self {
+        self.namespace = self.check(parse_name_part("Builder::namespace", namespace));
+        self
+    }
+
+    /// The second prefix, after the namespace (`METRICS_SUBSYSTEM`).
+    #[must_use]
+    pub fn subsystem(mut self, subsystem: &str) -> Self {
+        self.subsystem = self.check(parse_name_part("Builder::subsystem", subsystem));
+        self
+    }
+
+    /// Excludes functions whose whole `function` label (`Type::method` for methods), or HTTP
+    /// routes whose whole template, matches `pattern`; may be given several times
+    /// (`METRICS_EXCLUDED_HANDLERS`, comma-separated).
+    #[must_use]
+    pub fn exclude(mut self, pattern: &str) -> Self {
+        if let Some(regex) = self.check(parse_regex("Builder::exclude", pattern)) {
+            self.excluded.push(regex);
+        }
+        self
+    }
+
+    /// A label on every series, e.g. `service` or `cluster` for federation
+    /// (`METRICS_CUSTOM_LABELS=service=api,environment=prod`).
+    #[must_use]
+    pub fn custom_label(mut self, name: &str, value: &str) -> Self {
+        let whole = format!("{name}={value}");
+        if let Some(name) = self.check(parse_label_name("Builder::custom_label", &whole, name)) {
+            self.custom_labels.retain(|(existing, _)| *existing != name);
+            self.custom_labels.push((name, value.to_owned()));
+        }
+        self
+    }
+
+    /// Duration histogram bucket bounds in seconds, for every instrumented function
+    /// (`METRICS_BUCKETS`).
+    #[must_use]
+    pub fn buckets(mut self, bounds: &[f64]) -> Self {
+        let shown = format!("{bounds:?}");
+        if self
+            .check(check_buckets("Builder::buckets", &shown, bounds))
+            .is_some()
+        {
+            self.buckets = bounds.to_vec();
+        }
+        self
+    }
+
+    /// Requires `Authorization: Bearer <token>` on `/metrics` (`METRICS_AUTH_TOKEN`).
+    #[must_use]
+    pub fn auth_token(mut self, token: &str) -> Self {
+        self.auth_token = Some(token.to_owned());
+        self
+    }
+
+    /// Pushes to a Prometheus Pushgateway at this `http://` URL instead of listening, every
+    /// [`push_interval`](Builder::push_interval) and once more at shutdown
+    /// (`METRICS_PUSH_GATEWAY`).
+    #[must_use]
+    pub fn push_gateway(mut self, url: &str) -> Self {
+        self.push = self.check(Gateway::parse("Builder::push_gateway", url));
+        self
+    }
+
+    /// How often to push; default 10 s (`METRICS_PUSH_INTERVAL`, e.g. `15s`, `500ms`).
+    #[must_use]
+    pub fn push_interval(mut self, interval: Duration) -> Self {
+        if interval.is_zero() {
+            self.check::<()>(Err(config::invalid(
+                "Builder::push_interval",
+                "0s",
+                "a positive duration",
+            )));
+        } else {
+            self.push_interval = interval;
+        }
+        self
+    }
+
+    /// The `job` the pushed metrics are grouped under; default the executable's name
+    /// (`METRICS_PUSH_JOB`).
+    #[must_use]
+    pub fn push_job(mut self, job: &str) -> Self {
+        self.push_job = self.check(parse_push_job("Builder::push_job", job));
+        self
+    }
+
+    /// Installs the recorder and starts serving (or pushing).
+    ///
+    /// # Errors
+    ///
+    /// See [`install`](crate::install).
+    pub fn install(mut self) -> Result<Exporter, Error> {
+        if let Some(error) = self.error.take() {
+            return Err(error);
+        }
+        exporter::install_builder(self)
+    }
+
+    /// The prefix and exclusion filter call sites use.
+    pub(crate) fn settings(&self) -> settings::Settings {
+        let prefix: String = self
+            .namespace
+            .iter()
+            .chain(&self.subsystem)
+            .map(|part| format!("{part}_"))
+            .collect();
+        let excluded = self.excluded.clone();
+        settings::Settings {
+            prefix,
+            excluded: Box::new(move |name| excluded.iter().any(|regex| regex.is_match(name))),
+        }
+    }
+
+    fn check<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.error.get_or_insert(error);
+                None
+            }
+        }
+    }
+}
+
+/// A pattern that must match the whole name: `Store::.*` excludes every method of `Store`.
+fn parse_regex(origin: &'static str, pattern: &str) -> Result<Regex, Error> {
+    Regex::new(&format!("^(?:{pattern})$")).map_err(|error| {
+        config::invalid(
+            origin,
+            pattern,
+            format!("a valid regular expression ({error})"),
+        )
+    })
+}
+
+fn parse_push_job(origin: &'static str, job: &str) -> Result<String, Error> {
+    let job = job.trim();
+    if job.is_empty() || job.contains('/') {
+        return Err(config::invalid(
+            origin,
+            job,
+            "a non-empty job name without `/`",
+        ));
+    }
+    Ok(job.to_owned())
+}

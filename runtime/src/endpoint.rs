@@ -1,0 +1,168 @@
+//! What `/metrics` answers, independent of the HTTP server carrying it: the crate's own listener
+//! and the embedding in a service's router use the same rules.
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use metrics_exporter_prometheus::PrometheusHandle;
+
+/// Exposition format 0.0.4, what Prometheus scrapes by default.
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+
+pub(crate) struct Endpoint {
+    handle: PrometheusHandle,
+    auth_token: Option<String>,
+}
+
+/// The parts of a request the endpoint looks at.
+pub(crate) struct Request<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) authorization: Option<&'a str>,
+    pub(crate) accept_encoding: Option<&'a str>,
+}
+
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(&'static str, String)>,
+    /// Sent for every method but `HEAD`, whose `Content-Length` still describes it.
+    pub(crate) body: Vec<u8>,
+}
+
+impl Endpoint {
+    pub(crate) fn new(handle: PrometheusHandle, auth_token: Option<String>) -> Self {
+        Endpoint { handle, auth_token }
+    }
+
+    pub(crate) fn render(&self) -> String {
+        self.handle.render()
+    }
+
+    pub(crate) fn handle(&self) -> &PrometheusHandle {
+        &self.handle
+    }
+
+    pub(crate) fn reply(&self, request: &Request<'_>) -> Reply {
+        let readable = matches!(request.method, "GET" | "HEAD");
+        match request.path {
+            "/metrics" if !readable => method_not_allowed(),
+            "/metrics" if !self.authorized(request.authorization) => Reply {
+                status: 401,
+                headers: vec![
+                    ("Content-Type", "text/plain".into()),
+                    ("WWW-Authenticate", "Bearer realm=\"metrics\"".into()),
+                ],
+                body: b"a bearer token is required\n".to_vec(),
+            },
+            "/metrics" => self.metrics(request.accept_encoding),
+            "/health" if !readable => method_not_allowed(),
+            "/health" => text(200, "ok\n"),
+            _ => text(404, "not found; metrics are at /metrics\n"),
+        }
+    }
+
+    fn metrics(&self, accept_encoding: Option<&str>) -> Reply {
+        let body = self.handle.render().into_bytes();
+        let mut headers = vec![
+            ("Content-Type", CONTENT_TYPE.into()),
+            ("Vary", "Accept-Encoding".into()),
+        ];
+        if accepts_gzip(accept_encoding)
+            && let Some(compressed) = gzip(&body)
+        {
+            headers.push(("Content-Encoding", "gzip".into()));
+            return Reply {
+                status: 200,
+                headers,
+                body: compressed,
+            };
+        }
+        Reply {
+            status: 200,
+            headers,
+            body,
+        }
+    }
+
+    fn authorized(&self, authorization: Option<&str>) -> bool {
+        let Some(expected) = &self.auth_token else {
+            return true;
+        };
+        let presented = authorization
+            .and_then(|value| value.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map_or("", |(_, token)| token.trim());
+        constant_time_eq(presented.as_bytes(), expected.as_bytes())
+    }
+}
+
+fn text(status: u16, body: &str) -> Reply {
+    Reply {
+        status,
+        headers: vec![("Content-Type", "text/plain".into())],
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+fn method_not_allowed() -> Reply {
+    let mut reply = text(405, "method not allowed; use GET or HEAD\n");
+    reply.headers.push(("Allow", "GET, HEAD".into()));
+    reply
+}
+
+/// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    accept_encoding.is_some_and(|header| {
+        header.split(',').any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            let name = parts.next().unwrap_or_default();
+            let refused = parts.any(|parameter| {
+                parameter
+                    .strip_prefix("q=")
+                    .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+        })
+    })
+}
+
+fn gzip(body: &[u8]) -> Option<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok()
+}
+
+/// Compares in time that depends only on the lengths, so a token cannot be guessed byte by byte
+/// from response times.
+fn constant_time_eq(presented: &[u8], expected: &[u8]) -> bool {
+    let mut difference = presented.len() ^ expected.len();
+    for (index, byte) in expected.iter().enumerate() {
+        difference |= usize::from(presented.get(index).copied().unwrap_or(!byte) ^ byte);
+    }
+    difference == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_negotiation() {
+        assert!(accepts_gzip(Some("gzip")));
+        assert!(accepts_gzip(Some("deflate, GZIP;q=0.5")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(None));
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secreT", b"secret"));
+        assert!(!constant_time_eq(b"secre", b"secret"));
+        assert!(!constant_time_eq(b"secret!", b"secret"));
+        assert!(!constant_time_eq(b"", b"secret"));
+    }
+}
