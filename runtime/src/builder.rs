@@ -13,7 +13,7 @@ use crate::config::{
 };
 use crate::exporter::{self, DEFAULT_ADDR, DEFAULT_BUCKETS, DEFAULT_PUSH_INTERVAL, Exporter};
 use crate::push::Gateway;
-use crate::{Error, settings};
+use crate::{BuildInfo, Error, settings};
 
 /// The settings of [`install`](crate::install), in code. Start from [`Builder::from_env`] and
 /// override: settings made in code win over the environment.
@@ -44,6 +44,7 @@ pub struct Builder {
     pub(crate) push: Option<Gateway>,
     pub(crate) push_interval: Duration,
     pub(crate) push_job: Option<String>,
+    pub(crate) build_info: Option<BuildInfo>,
     /// The first invalid value given to a setter, returned by `install`.
     error: Option<Error>,
 }
@@ -62,6 +63,7 @@ impl Default for Builder {
             push: None,
             push_interval: DEFAULT_PUSH_INTERVAL,
             push_job: None,
+            build_info: None,
             error: None,
         }
     }
@@ -232,6 +234,14 @@ impl Builder {
         self
     }
 
+    /// What the `build_info` gauge reports; default the executable's name and version
+    /// `unknown`. Pass [`build_info!()`](crate::build_info!) for the calling crate's.
+    #[must_use]
+    pub fn build_info(mut self, build_info: BuildInfo) -> Self {
+        self.build_info = Some(build_info);
+        self
+    }
+
     /// Installs the recorder and starts serving (or pushing).
     ///
     /// # Errors
@@ -244,14 +254,18 @@ impl Builder {
         exporter::install_builder(self)
     }
 
-    /// The prefix and exclusion filter call sites use.
-    pub(crate) fn settings(&self) -> settings::Settings {
-        let prefix: String = self
-            .namespace
+    /// `namespace_subsystem_`, or empty.
+    pub(crate) fn prefix(&self) -> String {
+        self.namespace
             .iter()
             .chain(&self.subsystem)
             .map(|part| format!("{part}_"))
-            .collect();
+            .collect()
+    }
+
+    /// The prefix and exclusion filter call sites use.
+    pub(crate) fn settings(&self) -> settings::Settings {
+        let prefix = self.prefix();
         let excluded = self.excluded.clone();
         settings::Settings {
             prefix,

@@ -13,7 +13,11 @@ pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 pub(crate) struct Endpoint {
     handle: PrometheusHandle,
     auth_token: Option<String>,
+    /// Refreshes values read at scrape time, such as process metrics.
+    before_render: Option<BeforeRender>,
 }
+
+pub(crate) type BeforeRender = Box<dyn Fn() + Send + Sync>;
 
 /// The parts of a request the endpoint looks at.
 pub(crate) struct Request<'a> {
@@ -31,11 +35,22 @@ pub(crate) struct Reply {
 }
 
 impl Endpoint {
-    pub(crate) fn new(handle: PrometheusHandle, auth_token: Option<String>) -> Self {
-        Endpoint { handle, auth_token }
+    pub(crate) fn new(
+        handle: PrometheusHandle,
+        auth_token: Option<String>,
+        before_render: Option<BeforeRender>,
+    ) -> Self {
+        Endpoint {
+            handle,
+            auth_token,
+            before_render,
+        }
     }
 
     pub(crate) fn render(&self) -> String {
+        if let Some(before_render) = &self.before_render {
+            before_render();
+        }
         self.handle.render()
     }
 
@@ -63,7 +78,7 @@ impl Endpoint {
     }
 
     fn metrics(&self, accept_encoding: Option<&str>) -> Reply {
-        let body = self.handle.render().into_bytes();
+        let body = self.render().into_bytes();
         let mut headers = vec![
             ("Content-Type", CONTENT_TYPE.into()),
             ("Vary", "Accept-Encoding".into()),

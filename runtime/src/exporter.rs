@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{BeforeRender, Endpoint};
 use crate::listener::Listener;
 use crate::push::{self, Pusher};
-use crate::{Builder, Error, settings};
+use crate::{BuildInfo, Builder, Error, settings};
 
 /// Default duration buckets, in seconds.
 pub const DEFAULT_BUCKETS: &[f64] = &[
@@ -97,7 +97,23 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
     }
     let recorder = prometheus.build_recorder();
     let handle = recorder.handle();
-    let endpoint = Arc::new(Endpoint::new(handle.clone(), builder.auth_token.clone()));
+    builder
+        .build_info
+        .clone()
+        .unwrap_or_else(BuildInfo::executable)
+        .register(&recorder, &builder.prefix());
+    #[cfg(feature = "process")]
+    let before_render: Option<BeforeRender> = {
+        let process = crate::process::ProcessMetrics::register(&recorder);
+        Some(Box::new(move || process.update()))
+    };
+    #[cfg(not(feature = "process"))]
+    let before_render: Option<BeforeRender> = None;
+    let endpoint = Arc::new(Endpoint::new(
+        handle.clone(),
+        builder.auth_token.clone(),
+        before_render,
+    ));
     let background = match (socket, &builder.push) {
         (Some(socket), _) => Background::Listen(
             Listener::spawn(socket, Arc::clone(&endpoint)).map_err(Error::Spawn)?,

@@ -43,6 +43,8 @@ mod recorder;
 mod settings;
 
 #[cfg(feature = "exporter")]
+mod build_info;
+#[cfg(feature = "exporter")]
 mod builder;
 #[cfg(feature = "exporter")]
 mod config;
@@ -54,11 +56,15 @@ mod error;
 mod exporter;
 #[cfg(feature = "exporter")]
 mod listener;
+#[cfg(all(feature = "exporter", feature = "process"))]
+mod process;
 #[cfg(feature = "exporter")]
 mod push;
 
 pub use instrument_metrics_macros::instrument_metrics;
 
+#[cfg(feature = "exporter")]
+pub use build_info::BuildInfo;
 #[cfg(feature = "exporter")]
 pub use builder::Builder;
 #[cfg(feature = "exporter")]
