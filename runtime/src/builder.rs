@@ -35,6 +35,7 @@ use crate::{BuildInfo, Error, settings};
 pub struct Builder {
     pub(crate) enabled: bool,
     pub(crate) addr: SocketAddr,
+    pub(crate) listen: bool,
     pub(crate) namespace: Option<String>,
     pub(crate) subsystem: Option<String>,
     pub(crate) excluded: Vec<Regex>,
@@ -54,6 +55,7 @@ impl Default for Builder {
         Builder {
             enabled: true,
             addr: DEFAULT_ADDR,
+            listen: true,
             namespace: None,
             subsystem: None,
             excluded: Vec::new(),
@@ -140,6 +142,14 @@ impl Builder {
     #[must_use]
     pub fn listen_address(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
+        self
+    }
+
+    /// Opens no port of its own: `/metrics` is then served only where the application mounts
+    /// [`Exporter::router`] (feature `axum`) or writes [`Exporter::render`].
+    #[must_use]
+    pub fn without_listener(mut self) -> Self {
+        self.listen = false;
         self
     }
 

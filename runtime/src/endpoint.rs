@@ -28,6 +28,7 @@ pub(crate) struct Request<'a> {
 }
 
 pub(crate) struct Reply {
+    /// Names are lowercase, as HTTP/2 requires and `http::HeaderName::from_static` expects.
     pub(crate) status: u16,
     pub(crate) headers: Vec<(&'static str, String)>,
     /// Sent for every method but `HEAD`, whose `Content-Length` still describes it.
@@ -65,8 +66,8 @@ impl Endpoint {
             "/metrics" if !self.authorized(request.authorization) => Reply {
                 status: 401,
                 headers: vec![
-                    ("Content-Type", "text/plain".into()),
-                    ("WWW-Authenticate", "Bearer realm=\"metrics\"".into()),
+                    ("content-type", "text/plain".into()),
+                    ("www-authenticate", "Bearer realm=\"metrics\"".into()),
                 ],
                 body: b"a bearer token is required\n".to_vec(),
             },
@@ -80,13 +81,13 @@ impl Endpoint {
     fn metrics(&self, accept_encoding: Option<&str>) -> Reply {
         let body = self.render().into_bytes();
         let mut headers = vec![
-            ("Content-Type", CONTENT_TYPE.into()),
-            ("Vary", "Accept-Encoding".into()),
+            ("content-type", CONTENT_TYPE.into()),
+            ("vary", "Accept-Encoding".into()),
         ];
         if accepts_gzip(accept_encoding)
             && let Some(compressed) = gzip(&body)
         {
-            headers.push(("Content-Encoding", "gzip".into()));
+            headers.push(("content-encoding", "gzip".into()));
             return Reply {
                 status: 200,
                 headers,
@@ -115,14 +116,14 @@ impl Endpoint {
 fn text(status: u16, body: &str) -> Reply {
     Reply {
         status,
-        headers: vec![("Content-Type", "text/plain".into())],
+        headers: vec![("content-type", "text/plain".into())],
         body: body.as_bytes().to_vec(),
     }
 }
 
 fn method_not_allowed() -> Reply {
     let mut reply = text(405, "method not allowed; use GET or HEAD\n");
-    reply.headers.push(("Allow", "GET, HEAD".into()));
+    reply.headers.push(("allow", "GET, HEAD".into()));
     reply
 }
 

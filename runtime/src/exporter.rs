@@ -71,6 +71,7 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
     // Bind before anything else exists, so a busy port leaves nothing to undo.
     let socket = match &builder.push {
         Some(_) => None,
+        None if !builder.listen => None,
         None => Some(
             TcpListener::bind(builder.addr).map_err(|source| Error::Bind {
                 addr: builder.addr,
@@ -115,34 +116,33 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
         before_render,
     ));
     let background = match (socket, &builder.push) {
-        (Some(socket), _) => Background::Listen(
+        (Some(socket), _) => Some(Background::Listen(
             Listener::spawn(socket, Arc::clone(&endpoint)).map_err(Error::Spawn)?,
-        ),
+        )),
         (None, Some(gateway)) => {
             let job = builder.push_job.clone().unwrap_or_else(push::default_job);
-            Background::Push(
-                Pusher::spawn(
-                    gateway.clone(),
-                    job,
-                    builder.push_interval,
-                    Arc::clone(&endpoint),
-                )
-                .map_err(Error::Spawn)?,
-            )
+            let pusher = Pusher::spawn(
+                gateway.clone(),
+                job,
+                builder.push_interval,
+                Arc::clone(&endpoint),
+            );
+            Some(Background::Push(pusher.map_err(Error::Spawn)?))
         }
-        (None, None) => unreachable!("a socket is bound whenever there is no gateway"),
+        // Served through `Exporter::router` on the application's own port.
+        (None, None) => None,
     };
     let upkeep = match Upkeep::spawn(handle.clone()) {
         Ok(upkeep) => upkeep,
         Err(source) => {
-            let _ = background.stop();
+            let _ = background.map(Background::stop);
             return Err(Error::Spawn(source));
         }
     };
     settings::set(Some(builder.settings()));
     if metrics::set_global_recorder(recorder).is_err() {
         settings::set(None);
-        let _ = background.stop();
+        let _ = background.map(Background::stop);
         upkeep.stop();
         return Err(Error::RecorderAlreadySet);
     }
@@ -150,7 +150,7 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
     Ok(Exporter {
         running: Some(Running {
             endpoint,
-            background: Some(background),
+            background,
             upkeep: Some(upkeep),
         }),
     })
@@ -216,6 +216,13 @@ impl Exporter {
             Background::Listen(listener) => Some(listener.local_addr()),
             Background::Push(_) => None,
         }
+    }
+
+    #[cfg(feature = "axum")]
+    pub(crate) fn endpoint(&self) -> Option<Arc<Endpoint>> {
+        self.running
+            .as_ref()
+            .map(|running| Arc::clone(&running.endpoint))
     }
 
     /// Whether metrics are recorded.

@@ -48,6 +48,8 @@ mod build_info;
 mod builder;
 #[cfg(feature = "exporter")]
 mod config;
+#[cfg(feature = "axum")]
+mod embed;
 #[cfg(feature = "exporter")]
 mod endpoint;
 #[cfg(feature = "exporter")]
