@@ -3,6 +3,7 @@
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use metrics::{
     Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit,
@@ -11,6 +12,7 @@ use metrics::{
 use crate::guard::Guard;
 use crate::outcome::Outcome;
 use crate::recorder::{self, Active};
+use crate::series::{self, CallSeries, Names};
 use crate::settings;
 
 /// Set by `install()` when `ENABLE_METRICS` is false: every call site then costs one load.
@@ -23,10 +25,10 @@ pub(crate) fn disable() {
 
 const DEFAULT_FAMILY: &str = "function_calls";
 
-const CALLS_HELP: &str =
+pub(crate) const CALLS_HELP: &str =
     "Calls of instrumented functions, by outcome (ok, error, panic, cancelled).";
-const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
-const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
+pub(crate) const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
+pub(crate) const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
 
 static METADATA: Metadata<'static> =
     Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
@@ -51,8 +53,15 @@ struct Resolved {
     handles: Option<Handles>,
 }
 
-/// The handles of one call site in one recorder.
-pub(crate) struct Handles {
+/// Where one call site records.
+pub(crate) enum Handles {
+    /// Into the installed exporter's own series: direct atomics.
+    Own(&'static CallSeries),
+    /// Into any other recorder, through `metrics` handles.
+    Facade(FacadeHandles),
+}
+
+pub(crate) struct FacadeHandles {
     outcomes: [Counter; 4],
     duration: Histogram,
     in_flight: Gauge,
@@ -104,7 +113,7 @@ impl CallSite {
             Active::Global => {
                 let resolved = self.resolved.get_or_init(|| Resolved {
                     recorder: recorder::address(recorder),
-                    handles: self.resolve(recorder),
+                    handles: self.resolve_global(recorder),
                 });
                 resolved
                     .handles
@@ -117,16 +126,40 @@ impl CallSite {
         }
     }
 
-    /// Registers the call site's series; `None` when its function is excluded.
+    /// Against the global recorder: the exporter's own series once it is installed (it is then
+    /// the global recorder), `metrics` handles otherwise.
+    fn resolve_global(&'static self, recorder: &dyn Recorder) -> Option<Handles> {
+        let Some(registry) = series::registry() else {
+            return self.resolve(recorder);
+        };
+        let function = self.function();
+        if settings::is_excluded(function) {
+            return None;
+        }
+        let labels = [("function", function), ("module", self.module)];
+        Some(Handles::Own(registry.register(self.names(), &labels)))
+    }
+
+    fn names(&self) -> Names {
+        let family = format!("{}{DEFAULT_FAMILY}", settings::prefix());
+        Names {
+            calls: format!("{family}_total"),
+            duration: format!("{family}_duration_seconds"),
+            in_flight: format!("{family}_in_flight"),
+        }
+    }
+
+    /// Registers the call site's series through `metrics`; `None` when its function is excluded.
     fn resolve(&'static self, recorder: &dyn Recorder) -> Option<Handles> {
         let function = self.function();
         if settings::is_excluded(function) {
             return None;
         }
-        let family = format!("{}{DEFAULT_FAMILY}", settings::prefix());
-        let calls = format!("{family}_total");
-        let duration = format!("{family}_duration_seconds");
-        let in_flight = format!("{family}_in_flight");
+        let Names {
+            calls,
+            duration,
+            in_flight,
+        } = self.names();
         let help = SharedString::const_str;
         recorder.describe_counter(
             KeyName::from(calls.clone()),
@@ -158,24 +191,32 @@ impl CallSite {
             let result = Label::from_static_parts("result", outcome.as_str());
             recorder.register_counter(&key(&calls, Some(result)), &METADATA)
         });
-        Some(Handles {
+        Some(Handles::Facade(FacadeHandles {
             outcomes,
             duration: recorder.register_histogram(&key(&duration, None), &METADATA),
             in_flight: recorder.register_gauge(&key(&in_flight, None), &METADATA),
-        })
+        }))
     }
 }
 
 impl Handles {
     #[inline]
     pub(crate) fn start(&self) {
-        self.in_flight.increment(1.0);
+        match self {
+            Handles::Own(series) => series.start(),
+            Handles::Facade(handles) => handles.in_flight.increment(1.0),
+        }
     }
 
     #[inline]
-    pub(crate) fn finish(&self, outcome: Outcome, seconds: f64) {
-        self.duration.record(seconds);
-        self.in_flight.decrement(1.0);
-        self.outcomes[outcome as usize].increment(1);
+    pub(crate) fn finish(&self, outcome: Outcome, elapsed: Duration) {
+        match self {
+            Handles::Own(series) => series.finish(outcome, elapsed),
+            Handles::Facade(handles) => {
+                handles.duration.record(elapsed.as_secs_f64());
+                handles.in_flight.decrement(1.0);
+                handles.outcomes[outcome as usize].increment(1);
+            }
+        }
     }
 }

@@ -52,7 +52,12 @@ impl Endpoint {
         if let Some(before_render) = &self.before_render {
             before_render();
         }
-        self.handle.render()
+        let mut text = String::new();
+        if let Some(registry) = crate::series::registry() {
+            registry.render(&mut text);
+        }
+        text.push_str(&self.handle.render());
+        text
     }
 
     pub(crate) fn handle(&self) -> &PrometheusHandle {

@@ -11,7 +11,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use crate::endpoint::{BeforeRender, Endpoint};
 use crate::listener::Listener;
 use crate::push::{self, Pusher};
-use crate::{BuildInfo, Builder, Error, settings};
+use crate::{BuildInfo, Builder, Error, series, settings};
 
 /// Default duration buckets, in seconds.
 pub const DEFAULT_BUCKETS: &[f64] = &[
@@ -140,13 +140,16 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
         }
     };
     settings::set(Some(builder.settings()));
+    series::begin_install(&builder.custom_labels, &builder.buckets);
     if metrics::set_global_recorder(recorder).is_err() {
+        series::finish_install(false);
         settings::set(None);
         let _ = background.map(Background::stop);
         upkeep.stop();
         return Err(Error::RecorderAlreadySet);
     }
     crate::recorder::learn_global();
+    series::finish_install(true);
     Ok(Exporter {
         running: Some(Running {
             endpoint,

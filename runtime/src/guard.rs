@@ -70,8 +70,7 @@ impl Guard {
 impl Live {
     #[inline]
     fn record(self, outcome: Outcome) {
-        let seconds = self.start.elapsed().as_secs_f64();
-        self.handles.get().finish(outcome, seconds);
+        self.handles.get().finish(outcome, self.start.elapsed());
     }
 }
 

@@ -40,6 +40,9 @@ mod guard;
 mod label;
 mod outcome;
 mod recorder;
+// Without the exporter nothing installs the registry, so its rendering side is unused.
+#[cfg_attr(not(feature = "exporter"), allow(dead_code))]
+mod series;
 mod settings;
 
 #[cfg(feature = "exporter")]

@@ -1,0 +1,308 @@
+//! Series this crate stores itself when its own exporter is installed.
+//!
+//! Through the `metrics` facade a call costs a gauge update in an f64 compare-and-swap loop
+//! (twice), and a histogram sample pushed into a buffer that upkeep later folds into buckets.
+//! Here a call is a handful of relaxed integer atomics: the in-flight count is an integer, the
+//! histogram counts straight into its bucket, and its sum is kept in whole nanoseconds, so counts
+//! are exact and nothing grows between scrapes. Other recorders still get `metrics` handles.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::Duration;
+
+use crate::outcome::Outcome;
+
+/// The registry of the exporter being installed or installed.
+static REGISTRY: RwLock<Option<&'static Registry>> = RwLock::new(None);
+
+/// Whether the registry's recorder is the global one. While an installation is under way, call
+/// sites resolving against the global recorder wait for its outcome: resolving to `metrics`
+/// handles in that window would render the same family twice.
+static STATE: AtomicU8 = AtomicU8::new(IDLE);
+const IDLE: u8 = 0;
+const INSTALLING: u8 = 1;
+const ACTIVE: u8 = 2;
+
+pub(crate) struct Registry {
+    /// `name="value",` for each custom label, escaped, prepended to every series.
+    custom_labels: String,
+    default_buckets: Bounds,
+    series: Mutex<Vec<&'static CallSeries>>,
+}
+
+/// Histogram bucket bounds, in nanoseconds for counting and as text for rendering.
+#[derive(Clone)]
+pub(crate) struct Bounds {
+    nanos: Box<[u64]>,
+    text: Box<[String]>,
+}
+
+impl Bounds {
+    pub(crate) fn new(seconds: &[f64]) -> Bounds {
+        Bounds {
+            nanos: seconds.iter().map(|bound| (bound * 1e9) as u64).collect(),
+            text: seconds.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// The names and help of one family base (`function_calls` or an attribute's `name`).
+pub(crate) struct Names {
+    pub(crate) calls: String,
+    pub(crate) duration: String,
+    pub(crate) in_flight: String,
+}
+
+/// All series of one call site: its calls by outcome, its in-flight count, its histogram.
+pub(crate) struct CallSeries {
+    names: Names,
+    /// `function="..",module=".."`, escaped.
+    labels: String,
+    calls: [AtomicU64; 4],
+    in_flight: AtomicI64,
+    bounds: Bounds,
+    /// One counter per bound, plus the `+Inf` bucket; not cumulative.
+    buckets: Box<[AtomicU64]>,
+    sum_nanos: AtomicU64,
+}
+
+/// Starts an installation: call [`finish_install`] once the recorder is (or is not) global.
+pub(crate) fn begin_install(custom_labels: &[(String, String)], default_buckets: &[f64]) {
+    let custom_labels = custom_labels
+        .iter()
+        .map(|(name, value)| format!("{name}=\"{}\",", escape(value)))
+        .collect();
+    let registry: &'static Registry = Box::leak(Box::new(Registry {
+        custom_labels,
+        default_buckets: Bounds::new(default_buckets),
+        series: Mutex::new(Vec::new()),
+    }));
+    *REGISTRY.write().unwrap_or_else(PoisonError::into_inner) = Some(registry);
+    STATE.store(INSTALLING, Ordering::SeqCst);
+}
+
+pub(crate) fn finish_install(installed: bool) {
+    if !installed {
+        *REGISTRY.write().unwrap_or_else(PoisonError::into_inner) = None;
+    }
+    STATE.store(if installed { ACTIVE } else { IDLE }, Ordering::SeqCst);
+}
+
+/// The installed exporter's registry, once its recorder is the global one.
+pub(crate) fn registry() -> Option<&'static Registry> {
+    loop {
+        match STATE.load(Ordering::SeqCst) {
+            INSTALLING => std::thread::yield_now(),
+            ACTIVE => return *REGISTRY.read().unwrap_or_else(PoisonError::into_inner),
+            _ => return None,
+        }
+    }
+}
+
+impl Registry {
+    /// Creates the series of one call site; they live as long as the process, like the call site.
+    pub(crate) fn register(
+        &'static self,
+        names: Names,
+        labels: &[(&str, &str)],
+    ) -> &'static CallSeries {
+        let bounds = self.default_buckets.clone();
+        let series: &'static CallSeries = Box::leak(Box::new(CallSeries {
+            names,
+            labels: labels
+                .iter()
+                .map(|(name, value)| format!("{name}=\"{}\"", escape(value)))
+                .collect::<Vec<_>>()
+                .join(","),
+            calls: Default::default(),
+            in_flight: AtomicI64::new(0),
+            buckets: (0..=bounds.nanos.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            bounds,
+            sum_nanos: AtomicU64::new(0),
+        }));
+        self.series
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(series);
+        series
+    }
+
+    /// The exposition text of every series, family by family.
+    pub(crate) fn render(&self, out: &mut String) {
+        let series = self
+            .series
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let mut families: Vec<&str> = Vec::new();
+        for one in &series {
+            if !families.contains(&one.names.calls.as_str()) {
+                families.push(&one.names.calls);
+            }
+        }
+        for family in families {
+            let members: Vec<&CallSeries> = series
+                .iter()
+                .copied()
+                .filter(|one| one.names.calls == family)
+                .collect();
+            self.render_family(out, &members);
+        }
+    }
+
+    fn render_family(&self, out: &mut String, members: &[&CallSeries]) {
+        let custom = &self.custom_labels;
+        let names = &members[0].names;
+        header(out, &names.calls, crate::callsite::CALLS_HELP, "counter");
+        for one in members {
+            for outcome in Outcome::ALL {
+                let count = one.calls[outcome as usize].load(Ordering::Relaxed);
+                let _ = writeln!(
+                    out,
+                    "{}{{{custom}{},result=\"{}\"}} {count}",
+                    names.calls,
+                    one.labels,
+                    outcome.as_str()
+                );
+            }
+        }
+        header(
+            out,
+            &names.in_flight,
+            crate::callsite::IN_FLIGHT_HELP,
+            "gauge",
+        );
+        for one in members {
+            let _ = writeln!(
+                out,
+                "{}{{{custom}{}}} {}",
+                names.in_flight,
+                one.labels,
+                one.in_flight.load(Ordering::Relaxed)
+            );
+        }
+        header(
+            out,
+            &names.duration,
+            crate::callsite::DURATION_HELP,
+            "histogram",
+        );
+        for one in members {
+            let mut cumulative = 0;
+            for (index, bucket) in one.buckets.iter().enumerate() {
+                cumulative += bucket.load(Ordering::Relaxed);
+                let bound = one.bounds.text.get(index).map_or("+Inf", String::as_str);
+                let _ = writeln!(
+                    out,
+                    "{}_bucket{{{custom}{},le=\"{bound}\"}} {cumulative}",
+                    names.duration, one.labels
+                );
+            }
+            let sum = Duration::from_nanos(one.sum_nanos.load(Ordering::Relaxed)).as_secs_f64();
+            let _ = writeln!(
+                out,
+                "{}_sum{{{custom}{}}} {sum}",
+                names.duration, one.labels
+            );
+            let _ = writeln!(
+                out,
+                "{}_count{{{custom}{}}} {cumulative}",
+                names.duration, one.labels
+            );
+        }
+    }
+}
+
+fn header(out: &mut String, name: &str, help: &str, kind: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+impl CallSeries {
+    #[inline]
+    pub(crate) fn start(&self) {
+        self.in_flight.fetch_add(1, Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub(crate) fn finish(&self, outcome: Outcome, elapsed: Duration) {
+        // Durations past 584 years saturate; they would not fit any bucket anyway.
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        let bucket = self
+            .bounds
+            .nanos
+            .iter()
+            .position(|bound| nanos <= *bound)
+            .unwrap_or(self.bounds.nanos.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        self.calls[outcome as usize].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Escapes a label value for the text exposition format.
+pub(crate) fn escape(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for character in value.chars() {
+        match character {
+            '\\' => escaped.push_str("\\\\"),
+            '"' => escaped.push_str("\\\""),
+            '\n' => escaped.push_str("\\n"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a\"q\\b\\\"c\nd ü"), "a\\\"q\\\\b\\\\\\\"c\\nd ü");
+    }
+
+    #[test]
+    fn a_call_lands_in_its_bucket_and_the_sum() {
+        let registry: &'static Registry = Box::leak(Box::new(Registry {
+            custom_labels: "service=\"api\",".into(),
+            default_buckets: Bounds::new(&[0.001, 0.01]),
+            series: Mutex::new(Vec::new()),
+        }));
+        let names = Names {
+            calls: "f_total".into(),
+            duration: "f_duration_seconds".into(),
+            in_flight: "f_in_flight".into(),
+        };
+        let series = registry.register(names, &[("function", "work"), ("module", "app")]);
+        series.start();
+        series.finish(Outcome::Ok, Duration::from_micros(500));
+        series.start();
+        series.finish(Outcome::Error, Duration::from_millis(5));
+        series.start();
+        series.finish(Outcome::Ok, Duration::from_secs(1));
+        series.start();
+        let mut out = String::new();
+        registry.render(&mut out);
+        for line in [
+            "f_total{service=\"api\",function=\"work\",module=\"app\",result=\"ok\"} 2",
+            "f_total{service=\"api\",function=\"work\",module=\"app\",result=\"error\"} 1",
+            "f_total{service=\"api\",function=\"work\",module=\"app\",result=\"panic\"} 0",
+            "f_in_flight{service=\"api\",function=\"work\",module=\"app\"} 1",
+            "f_duration_seconds_bucket{service=\"api\",function=\"work\",module=\"app\",le=\"0.001\"} 1",
+            "f_duration_seconds_bucket{service=\"api\",function=\"work\",module=\"app\",le=\"0.01\"} 2",
+            "f_duration_seconds_bucket{service=\"api\",function=\"work\",module=\"app\",le=\"+Inf\"} 3",
+            "f_duration_seconds_sum{service=\"api\",function=\"work\",module=\"app\"} 1.0055",
+            "f_duration_seconds_count{service=\"api\",function=\"work\",module=\"app\"} 3",
+        ] {
+            assert!(
+                out.lines().any(|rendered| rendered == line),
+                "missing {line} in\n{out}"
+            );
+        }
+    }
+}
