@@ -13,16 +13,48 @@ pub(crate) fn function_label(type_name: &str, name: &str) -> String {
     let Some((path, _marker)) = type_name.split_once("::__IM_SITE::") else {
         return name.to_owned();
     };
-    let path = strip_generics(&unqualify(path));
+    // `<Type as Trait>::method` and `<impl Type>::method` are always in an impl, even for `u32`.
+    let in_impl = path.starts_with('<') || path.contains("::<impl ");
+    let path = strip_generics(&unqualify(&impl_segments(path)));
     let mut segments = path
         .rsplit("::")
         .filter(|segment| !segment.starts_with("{{"));
     match (segments.next(), segments.next()) {
-        (Some(last), Some(parent)) if last == name && parent.starts_with(char::is_uppercase) => {
+        (Some(last), Some(parent))
+            if last == name && (in_impl || parent.starts_with(char::is_uppercase)) =>
+        {
             format!("{parent}::{name}")
         }
         _ => name.to_owned(),
     }
+}
+
+/// `a::b::<impl a::Type<T>>::method` -> `a::b::Type::method`: how `type_name` prints an impl
+/// that is not in the module of its type.
+fn impl_segments(path: &str) -> String {
+    let mut rest = path;
+    let mut out = String::new();
+    while let Some(start) = rest.find("<impl ") {
+        out.push_str(&rest[..start]);
+        let inner = &rest[start + "<impl ".len()..];
+        let mut depth = 1usize;
+        let end = inner.char_indices().find_map(|(index, character)| {
+            match character {
+                '<' => depth += 1,
+                '>' => depth -= 1,
+                _ => {}
+            }
+            (depth == 0).then_some(index)
+        });
+        let Some(end) = end else {
+            return path.to_owned();
+        };
+        let self_type = strip_generics(&inner[..end]);
+        out.push_str(self_type.rsplit("::").next().unwrap_or_default());
+        rest = &inner[end + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `<a::Type<T> as a::Trait>::method` -> `a::Type<T>::method`.

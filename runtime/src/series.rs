@@ -102,19 +102,30 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 
 impl Registry {
     /// Creates the series of one call site; they live as long as the process, like the call site.
+    /// The series of one call site; call sites with the same names and labels (two nested
+    /// functions of one name) share them, as they would share a `metrics` key. They live as long
+    /// as the process, like the call sites.
     pub(crate) fn register(
         &'static self,
         names: Names,
         labels: &[(&str, &str)],
     ) -> &'static CallSeries {
+        let labels = labels
+            .iter()
+            .map(|(name, value)| format!("{name}=\"{}\"", escape(value)))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut series = self.series.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = series
+            .iter()
+            .find(|existing| existing.names.calls == names.calls && existing.labels == labels)
+        {
+            return existing;
+        }
         let bounds = self.default_buckets.clone();
-        let series: &'static CallSeries = Box::leak(Box::new(CallSeries {
+        let registered: &'static CallSeries = Box::leak(Box::new(CallSeries {
             names,
-            labels: labels
-                .iter()
-                .map(|(name, value)| format!("{name}=\"{}\"", escape(value)))
-                .collect::<Vec<_>>()
-                .join(","),
+            labels,
             calls: Default::default(),
             in_flight: AtomicI64::new(0),
             buckets: (0..=bounds.nanos.len())
@@ -123,11 +134,8 @@ impl Registry {
             bounds,
             sum_nanos: AtomicU64::new(0),
         }));
-        self.series
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(series);
-        series
+        series.push(registered);
+        registered
     }
 
     /// The exposition text of every series, family by family.
