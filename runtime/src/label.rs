@@ -138,6 +138,24 @@ mod tests {
     }
 
     #[test]
+    fn trait_impl_on_a_primitive_type() {
+        assert_eq!(label("<u32 as app::Area>::area", "area"), "u32::area");
+        assert_eq!(label("<[u8] as app::Area>::area", "area"), "[u8]::area");
+    }
+
+    #[test]
+    fn impl_outside_the_module_of_its_type() {
+        assert_eq!(
+            label("app::sub::<impl app::Widget>::from_sub", "from_sub"),
+            "Widget::from_sub"
+        );
+        assert_eq!(
+            label("app::<impl app::nested::Remote<u8>>::get", "get"),
+            "Remote::get"
+        );
+    }
+
+    #[test]
     fn function_nested_in_a_function_or_closure() {
         assert_eq!(label("app::main::parse", "parse"), "parse");
         assert_eq!(label("app::outer::{{closure}}::inner", "inner"), "inner");
