@@ -1,8 +1,9 @@
 //! The arguments of `#[instrument_metrics(...)]`, parsed into a typed struct.
 
 use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, Path, Token};
+use syn::{Expr, LitStr, Path, Token};
 
 /// Every argument the attribute accepts, for error messages.
 const ACCEPTED: &[&str] = &["crate"];
@@ -22,11 +23,14 @@ impl Args {
             Some(errors) => errors.combine(error),
             None => errors = Some(error),
         };
-        syn::meta::parser(|meta| {
+        let parsed = syn::meta::parser(|meta| {
             if meta.path.is_ident("crate") {
-                let path: Path = meta.value()?.parse()?;
+                let path = crate_path(&meta)?;
                 if args.krate.replace(path).is_some() {
-                    report(meta.error("`crate` is given twice"));
+                    report(syn::Error::new_spanned(
+                        &meta.path,
+                        "`crate` is given twice; keep one",
+                    ));
                 }
                 return Ok(());
             }
@@ -37,16 +41,16 @@ impl Args {
             if meta.input.peek(Token![=]) {
                 meta.value()?.parse::<Expr>()?;
             } else if meta.input.peek(syn::token::Paren) {
-                meta.parse_nested_meta(|nested| {
-                    if nested.input.peek(Token![=]) {
-                        nested.value()?.parse::<Expr>()?;
-                    }
-                    Ok(())
-                })?;
+                // Whatever is inside, unparsed: its form is unknown too.
+                meta.input.parse::<proc_macro2::TokenTree>()?;
             }
             Ok(())
         })
-        .parse2(tokens)?;
+        .parse2(tokens);
+        // A malformed argument stops parsing; the problems reported before it still count.
+        if let Err(malformed) = parsed {
+            report(malformed);
+        }
         match errors {
             Some(errors) => Err(errors),
             None => Ok(args),
@@ -54,8 +58,36 @@ impl Args {
     }
 }
 
+/// `crate = path`, with errors that show the expected form instead of syn's generic ones.
+fn crate_path(meta: &ParseNestedMeta) -> syn::Result<Path> {
+    const FORM: &str = "`crate = ::instrument_metrics`, the path to the runtime crate";
+    let Ok(eq) = meta.input.parse::<Token![=]>() else {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            format!("expected {FORM}"),
+        ));
+    };
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        return Err(syn::Error::new(
+            eq.span,
+            format!("expected a path after `crate =`: {FORM}"),
+        ));
+    }
+    if let Ok(literal) = meta.input.fork().parse::<LitStr>() {
+        return Err(syn::Error::new(
+            literal.span(),
+            format!("`crate` takes a path, not a string: write {FORM}, without quotes"),
+        ));
+    }
+    meta.input.parse()
+}
+
 fn unknown_argument(name: &str) -> String {
-    let accepted = ACCEPTED.iter().map(|name| format!("`{name}`")).collect::<Vec<_>>().join(", ");
+    let accepted = ACCEPTED
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let suggestion = ACCEPTED
         .iter()
         .find(|candidate| edit_distance(name, candidate) <= 2)

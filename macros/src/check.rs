@@ -1,7 +1,8 @@
 //! What the attribute can instrument, and the errors for what it cannot.
 
-use quote::ToTokens;
-use syn::{ImplItem, ImplItemFn, Item, Signature};
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::{ImplItem, ImplItemFn, Item, Signature, TraitItemFn};
 
 /// What the attribute was put on.
 pub(crate) enum Target {
@@ -21,13 +22,11 @@ pub(crate) fn target(item: &Item) -> syn::Result<Target> {
              instrument a Rust function that calls them",
         )),
         Item::Trait(definition) => Err(syn::Error::new_spanned(
-            &definition.trait_token,
-            "`#[instrument_metrics]` goes on the impl of a trait or on its methods, not on the trait definition",
+            definition.trait_token,
+            "`#[instrument_metrics]` cannot instrument a trait definition; put it on an impl of the trait \
+             or on methods in that impl",
         )),
-        other => Err(syn::Error::new_spanned(
-            first_token(other),
-            "`#[instrument_metrics]` goes on a function, a method or an impl block",
-        )),
+        other => Err(unsupported(other)),
     }
 }
 
@@ -45,9 +44,13 @@ pub(crate) fn signature(sig: &Signature) -> syn::Result<()> {
 /// Whether a method of an instrumented impl block is instrumented by the block: not a `const fn`
 /// (it could not be), and not one with its own attribute (that one applies instead).
 pub(crate) fn instrumented_by_block(method: &ImplItemFn) -> bool {
-    method.sig.constness.is_none() && !method.attrs.iter().any(|attr| {
-        attr.path().segments.last().is_some_and(|segment| segment.ident == "instrument_metrics")
-    })
+    method.sig.constness.is_none()
+        && !method.attrs.iter().any(|attr| {
+            attr.path()
+                .segments
+                .last()
+                .is_some_and(|segment| segment.ident == "instrument_metrics")
+        })
 }
 
 /// The methods of an impl block.
@@ -58,28 +61,47 @@ pub(crate) fn methods(items: &mut [ImplItem]) -> impl Iterator<Item = &mut ImplI
     })
 }
 
-/// The first token of an item after its attributes, where an error about the item belongs.
-fn first_token(item: &Item) -> proc_macro2::TokenStream {
-    let mut item = item.clone();
-    if let Some(attrs) = attrs_mut(&mut item) {
-        attrs.clear();
-    }
-    item.into_token_stream().into_iter().take(2).collect()
+/// The error for an item that is not a function: on its keyword and name (not on a visibility
+/// or attribute before them), saying what the item is.
+fn unsupported(item: &Item) -> syn::Error {
+    let (what, tokens) = match item {
+        Item::Const(item) => ("a `const`", pair(&item.const_token, &item.ident)),
+        Item::Enum(item) => ("an enum", pair(&item.enum_token, &item.ident)),
+        Item::ExternCrate(item) => (
+            "an `extern crate`",
+            pair(&item.extern_token, &item.crate_token),
+        ),
+        Item::Macro(item) => ("a macro", item.mac.path.to_token_stream()),
+        Item::Mod(item) => ("a module", pair(&item.mod_token, &item.ident)),
+        Item::Static(item) => ("a `static`", pair(&item.static_token, &item.ident)),
+        Item::Struct(item) => ("a struct", pair(&item.struct_token, &item.ident)),
+        Item::TraitAlias(item) => ("a trait alias", pair(&item.trait_token, &item.ident)),
+        Item::Type(item) => ("a type alias", pair(&item.type_token, &item.ident)),
+        Item::Union(item) => ("a union", pair(&item.union_token, &item.ident)),
+        Item::Use(item) => ("a `use` declaration", item.use_token.to_token_stream()),
+        // A trait method without a body parses as no known item.
+        Item::Verbatim(tokens) => match syn::parse2::<TraitItemFn>(tokens.clone()) {
+            Ok(method) => return without_body(&method.sig),
+            Err(_) => ("this item", tokens.clone()),
+        },
+        other => ("this item", other.to_token_stream()),
+    };
+    syn::Error::new_spanned(
+        tokens,
+        format!(
+            "`#[instrument_metrics]` cannot instrument {what}; it goes on a function, a method or an impl block"
+        ),
+    )
 }
 
-fn attrs_mut(item: &mut Item) -> Option<&mut Vec<syn::Attribute>> {
-    Some(match item {
-        Item::Const(item) => &mut item.attrs,
-        Item::Enum(item) => &mut item.attrs,
-        Item::ExternCrate(item) => &mut item.attrs,
-        Item::Macro(item) => &mut item.attrs,
-        Item::Mod(item) => &mut item.attrs,
-        Item::Static(item) => &mut item.attrs,
-        Item::Struct(item) => &mut item.attrs,
-        Item::TraitAlias(item) => &mut item.attrs,
-        Item::Type(item) => &mut item.attrs,
-        Item::Union(item) => &mut item.attrs,
-        Item::Use(item) => &mut item.attrs,
-        _ => return None,
-    })
+fn without_body(sig: &Signature) -> syn::Error {
+    syn::Error::new_spanned(
+        pair(&sig.fn_token, &sig.ident),
+        "`#[instrument_metrics]` needs a function body to instrument; put it on the method in each impl of the trait",
+    )
+}
+
+/// Two tokens as one span, e.g. `struct Name`.
+fn pair(keyword: &impl ToTokens, name: &impl ToTokens) -> TokenStream {
+    quote!(#keyword #name)
 }

@@ -30,13 +30,18 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn expand(args: &Args, mut item: Item, target: Target) -> TokenStream {
-    let krate = args.krate.clone().unwrap_or_else(|| syn::parse_quote!(::instrument_metrics));
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::instrument_metrics));
     match (&mut item, target) {
         (Item::Fn(function), Target::Function) => {
             *function.block = instrument(&function.sig, (*function.block).clone(), &krate);
         }
         (Item::Impl(block), Target::Impl) => {
-            for method in check::methods(&mut block.items).filter(|method| check::instrumented_by_block(method)) {
+            for method in check::methods(&mut block.items)
+                .filter(|method| check::instrumented_by_block(method))
+            {
                 method.block = instrument(&method.sig, method.block.clone(), &krate);
             }
         }
@@ -49,19 +54,25 @@ fn expand(args: &Args, mut item: Item, target: Target) -> TokenStream {
 fn instrument(sig: &Signature, mut block: Block, krate: &Path) -> Block {
     let site = call_site(&sig.ident, krate);
     let classify = classify(krate);
+    let never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
     if sig.asyncness.is_some() {
-        let output = generic_argument(match &sig.output {
-            ReturnType::Default => quote!(()),
-            ReturnType::Type(_, ty) => ty.to_token_stream(),
-        });
+        if never {
+            // `!` cannot be a generic argument on stable Rust, and left to inference it is still
+            // unknown when `classify` is checked; `Infallible` is a nameable type with no values.
+            return syn::parse_quote!({
+                #site
+                match #krate::__private::instrument::<::core::convert::Infallible, _, _>(
+                    &__IM_SITE, async move #block, #classify,
+                ).await {}
+            });
+        }
+        let output = return_type(&sig.output);
         return syn::parse_quote!({
             #site
             #krate::__private::instrument::<#output, _, _>(&__IM_SITE, async move #block, #classify).await
         });
     }
-    if let ReturnType::Type(_, ty) = &sig.output
-        && matches!(**ty, Type::Never(_))
-    {
+    if never {
         // A function that never returns has no outcome to classify: the guard sees its panic.
         return syn::parse_quote!({
             #site
@@ -69,18 +80,14 @@ fn instrument(sig: &Signature, mut block: Block, krate: &Path) -> Block {
             #block
         });
     }
-    let future_output = future::future_output(&sig.output).map(|ty| generic_argument(ty.to_token_stream()));
     if let Some(tail) = future::tail_async_block(&mut block.stmts) {
-        let output = future_output.unwrap_or_else(|| quote!(_));
+        let output = future_output(&sig.output);
         let body = std::mem::replace(tail, Expr::Verbatim(TokenStream::new()));
         *tail = syn::parse_quote!(#krate::__private::instrument::<#output, _, _>(&__IM_SITE, #body, #classify));
         block.stmts.insert(0, syn::parse_quote!(#site));
         return block;
     }
-    let output = generic_argument(match &sig.output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => ty.to_token_stream(),
-    });
+    let output = return_type(&sig.output);
     syn::parse_quote!({
         #site
         #krate::__private::call::<#output, _, _>(&__IM_SITE, move || #block, #classify)
@@ -109,6 +116,31 @@ fn call_site(ident: &Ident, krate: &Path) -> TokenStream {
 fn classify(krate: &Path) -> TokenStream {
     let output = Ident::new("__im_output", Span::mixed_site());
     quote!(|#output| #krate::__private::Classify(#output).outcome())
+}
+
+/// The declared return type as a generic argument.
+fn return_type(output: &ReturnType) -> TokenStream {
+    match output {
+        ReturnType::Default => quote!(()),
+        ReturnType::Type(_, ty) => generic_argument(ty.to_token_stream()),
+    }
+}
+
+/// The output of the future a function returns, as a generic argument. Left to inference, a tail
+/// such as `.collect()` is still unknown when `classify` is checked, which then assumes a
+/// `Result`; so it is written out when the signature spells it (`impl Future<Output = T>`,
+/// `Pin<Box<dyn Future<Output = T>>>`), else projected from a nameable return type (an alias
+/// such as `BoxFuture<T>`), and inferred only when neither is possible.
+fn future_output(output: &ReturnType) -> TokenStream {
+    if let Some(ty) = future::future_output(output) {
+        return generic_argument(ty.to_token_stream());
+    }
+    match output {
+        ReturnType::Type(_, ty) if future::nameable(&ty.to_token_stream()) => {
+            quote!(<#ty as ::core::future::Future>::Output)
+        }
+        _ => quote!(_),
+    }
 }
 
 /// The type as a generic argument, or `_` (inferred) where it cannot be written as one.

@@ -12,23 +12,31 @@ pub(crate) fn tail_async_block(stmts: &mut [Stmt]) -> Option<&mut Expr> {
     };
     match tail {
         Expr::Async(_) => Some(tail),
-        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => {
-            call.args.first_mut().filter(|arg| matches!(arg, Expr::Async(_)))
-        }
+        Expr::Call(call) if is_box_pin(&call.func) && call.args.len() == 1 => call
+            .args
+            .first_mut()
+            .filter(|arg| matches!(arg, Expr::Async(_))),
         _ => None,
     }
 }
 
 fn is_box_pin(func: &Expr) -> bool {
     let Expr::Path(path) = func else { return false };
-    let segments: Vec<String> = path.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+    let segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
     segments.ends_with(&["Box".to_owned(), "pin".to_owned()])
 }
 
 /// The `Output` of the future a signature returns (`impl Future<Output = T>`,
 /// `Pin<Box<dyn Future<Output = T> + Send>>`), when it is written out.
 pub(crate) fn future_output(output: &ReturnType) -> Option<&Type> {
-    let ReturnType::Type(_, ty) = output else { return None };
+    let ReturnType::Type(_, ty) = output else {
+        return None;
+    };
     find_output(ty)
 }
 
@@ -41,9 +49,13 @@ fn find_output(ty: &Type) -> Option<&Type> {
         // `Pin<Box<..>>`
         Type::Path(path) => {
             let last = path.path.segments.last()?;
-            let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+            let PathArguments::AngleBracketed(args) = &last.arguments else {
+                return None;
+            };
             args.args.iter().find_map(|arg| match arg {
-                GenericArgument::Type(inner) if last.ident == "Pin" || last.ident == "Box" => find_output(inner),
+                GenericArgument::Type(inner) if last.ident == "Pin" || last.ident == "Box" => {
+                    find_output(inner)
+                }
                 _ => None,
             })
         }
@@ -53,12 +65,16 @@ fn find_output(ty: &Type) -> Option<&Type> {
 
 fn bounds_output<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> Option<&'a Type> {
     bounds.find_map(|bound| {
-        let TypeParamBound::Trait(bound) = bound else { return None };
+        let TypeParamBound::Trait(bound) = bound else {
+            return None;
+        };
         let last = bound.path.segments.last()?;
         if last.ident != "Future" {
             return None;
         }
-        let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
         args.args.iter().find_map(|arg| match arg {
             GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
             _ => None,
