@@ -1,17 +1,47 @@
-//! The arguments of `#[instrument_metrics(...)]`, parsed into a typed struct.
+//! The arguments of `#[instrument_metrics(...)]`, parsed into a typed struct. Only their form
+//! is checked here; `rules` checks what they say.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
-use syn::{Expr, LitStr, Path, Token};
+use syn::spanned::Spanned;
+use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Path, Token, UnOp};
 
 /// Every argument the attribute accepts, for error messages.
-const ACCEPTED: &[&str] = &["crate"];
+const ACCEPTED: &[&str] = &["name", "labels", "buckets", "in_flight", "skip", "crate"];
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Args {
     /// The path to the runtime, for code that reaches it through a re-export.
     pub(crate) krate: Option<Path>,
+    /// The family base name, instead of `function_calls`.
+    pub(crate) name: Option<LitStr>,
+    pub(crate) labels: Vec<LabelArg>,
+    pub(crate) buckets: Option<Buckets>,
+    pub(crate) in_flight: Option<LitBool>,
+    /// `skip`: on a method of an instrumented impl block, leave it alone.
+    pub(crate) skip: Option<Ident>,
+}
+
+#[derive(Clone)]
+pub(crate) struct LabelArg {
+    pub(crate) name: Ident,
+    pub(crate) value: LabelSource,
+}
+
+#[derive(Clone)]
+pub(crate) enum LabelSource {
+    /// `stage = "extract"`: one value for every call.
+    Literal(LitStr),
+    /// `kind = job.kind`: a value per call, of a type that implements `MetricLabel`.
+    Expression(Expr),
+}
+
+#[derive(Clone)]
+pub(crate) struct Buckets {
+    /// The whole `[..]`, where errors about the list as a whole go.
+    pub(crate) span: Span,
+    pub(crate) bounds: Vec<(f64, Span)>,
 }
 
 impl Args {
@@ -24,25 +54,67 @@ impl Args {
             None => errors = Some(error),
         };
         let parsed = syn::meta::parser(|meta| {
+            let given_twice = |meta: &ParseNestedMeta| {
+                let name = meta
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                syn::Error::new_spanned(&meta.path, format!("`{name}` is given twice; keep one"))
+            };
             if meta.path.is_ident("crate") {
                 let path = crate_path(&meta)?;
                 if args.krate.replace(path).is_some() {
-                    report(syn::Error::new_spanned(
-                        &meta.path,
-                        "`crate` is given twice; keep one",
-                    ));
+                    report(given_twice(&meta));
                 }
-                return Ok(());
-            }
-            let path = &meta.path;
-            let name = quote::quote!(#path).to_string().replace(' ', "");
-            report(meta.error(unknown_argument(&name)));
-            // Skip the unknown argument's value so the ones after it are still checked.
-            if meta.input.peek(Token![=]) {
-                meta.value()?.parse::<Expr>()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                // Whatever is inside, unparsed: its form is unknown too.
-                meta.input.parse::<proc_macro2::TokenTree>()?;
+            } else if meta.path.is_ident("name") {
+                let name = string(&meta, "`name = \"pipeline_stage\"`")?;
+                if args.name.replace(name).is_some() {
+                    report(given_twice(&meta));
+                }
+            } else if meta.path.is_ident("labels") {
+                if !args.labels.is_empty() {
+                    report(given_twice(&meta));
+                }
+                meta.parse_nested_meta(|label| {
+                    args.labels.push(label_arg(&label)?);
+                    Ok(())
+                })?;
+            } else if meta.path.is_ident("buckets") {
+                let buckets = buckets(&meta)?;
+                if args.buckets.replace(buckets).is_some() {
+                    report(given_twice(&meta));
+                }
+            } else if meta.path.is_ident("in_flight") {
+                let form = "`in_flight = false`";
+                let value = meta
+                    .value()
+                    .map_err(|_| meta.error(format!("expected {form}")))?;
+                let flag: LitBool = value.parse().map_err(|error| {
+                    syn::Error::new(error.span(), format!("expected `true` or `false`: {form}"))
+                })?;
+                if args.in_flight.replace(flag).is_some() {
+                    report(given_twice(&meta));
+                }
+            } else if meta.path.is_ident("skip") {
+                if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                    return Err(meta.error("`skip` takes no value"));
+                }
+                let ident = meta.path.get_ident().cloned();
+                if args.skip.replace(ident.expect("is_ident")).is_some() {
+                    report(given_twice(&meta));
+                }
+            } else {
+                let path = &meta.path;
+                let name = quote::quote!(#path).to_string().replace(' ', "");
+                report(meta.error(unknown_argument(&name)));
+                // Skip the unknown argument's value so the ones after it are still checked.
+                if meta.input.peek(Token![=]) {
+                    meta.value()?.parse::<Expr>()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    // Whatever is inside, unparsed: its form is unknown too.
+                    meta.input.parse::<proc_macro2::TokenTree>()?;
+                }
             }
             Ok(())
         })
@@ -56,6 +128,101 @@ impl Args {
             None => Ok(args),
         }
     }
+
+    /// The arguments of a method in an instrumented impl block: the block's, overridden
+    /// argument by argument (label by label) by the method's own.
+    pub(crate) fn overridden_by(&self, method: Args) -> Args {
+        let mut labels: Vec<LabelArg> = self
+            .labels
+            .iter()
+            .filter(|label| !method.labels.iter().any(|own| own.name == label.name))
+            .cloned()
+            .collect();
+        labels.extend(method.labels);
+        Args {
+            krate: method.krate.or_else(|| self.krate.clone()),
+            name: method.name.or_else(|| self.name.clone()),
+            labels,
+            buckets: method.buckets.or_else(|| self.buckets.clone()),
+            in_flight: method.in_flight.or_else(|| self.in_flight.clone()),
+            skip: method.skip,
+        }
+    }
+}
+
+fn string(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
+    let value = meta
+        .value()
+        .map_err(|_| meta.error(format!("expected {form}")))?;
+    value.parse::<LitStr>().map_err(|error| {
+        syn::Error::new(error.span(), format!("expected a string literal: {form}"))
+    })
+}
+
+/// `name = "literal"`, `name = expression`, or `name` alone for `name = name`.
+fn label_arg(label: &ParseNestedMeta) -> syn::Result<LabelArg> {
+    let Some(name) = label.path.get_ident().cloned() else {
+        return Err(label.error("a label name is an identifier, such as `stage`"));
+    };
+    if label.input.is_empty() || label.input.peek(Token![,]) {
+        let value: Expr = syn::parse_quote!(#name);
+        return Ok(LabelArg {
+            name,
+            value: LabelSource::Expression(value),
+        });
+    }
+    let value: Expr = label.value()?.parse()?;
+    let value = match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(literal),
+            ..
+        }) => LabelSource::Literal(literal),
+        other => LabelSource::Expression(other),
+    };
+    Ok(LabelArg { name, value })
+}
+
+/// `buckets = [0.005, 0.01, 1]`: numeric literals only, so they can be checked at compile time.
+fn buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
+    const FORM: &str = "`buckets = [0.01, 0.1, 1.0]`, bounds in seconds";
+    let value = meta
+        .value()
+        .map_err(|_| meta.error(format!("expected {FORM}")))?;
+    let expr: Expr = value.parse()?;
+    let Expr::Array(array) = &expr else {
+        return Err(syn::Error::new_spanned(
+            &expr,
+            format!("expected a list of numbers: {FORM}"),
+        ));
+    };
+    let bounds = array
+        .elems
+        .iter()
+        .map(bound)
+        .collect::<syn::Result<Vec<_>>>()?;
+    Ok(Buckets {
+        span: array.span(),
+        bounds,
+    })
+}
+
+fn bound(expr: &Expr) -> syn::Result<(f64, Span)> {
+    let number = |lit: &Lit| match lit {
+        Lit::Float(float) => float.base10_parse::<f64>().ok(),
+        Lit::Int(int) => int.base10_parse::<f64>().ok(),
+        _ => None,
+    };
+    let value = match expr {
+        Expr::Lit(literal) => number(&literal.lit),
+        Expr::Unary(unary) if matches!(unary.op, UnOp::Neg(_)) => match &*unary.expr {
+            Expr::Lit(literal) => number(&literal.lit).map(|value| -value),
+            _ => None,
+        },
+        _ => None,
+    };
+    value.map(|value| (value, expr.span())).ok_or_else(|| {
+        syn::Error::new_spanned(expr, "a bucket bound is a number literal, in seconds")
+    })
 }
 
 /// `crate = path`, with errors that show the expected form instead of syn's generic ones.

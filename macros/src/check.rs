@@ -41,16 +41,12 @@ pub(crate) fn signature(sig: &Signature) -> syn::Result<()> {
     }
 }
 
-/// Whether a method of an instrumented impl block is instrumented by the block: not a `const fn`
-/// (it could not be), and not one with its own attribute (that one applies instead).
-pub(crate) fn instrumented_by_block(method: &ImplItemFn) -> bool {
-    method.sig.constness.is_none()
-        && !method.attrs.iter().any(|attr| {
-            attr.path()
-                .segments
-                .last()
-                .is_some_and(|segment| segment.ident == "instrument_metrics")
-        })
+/// Whether an attribute is this one, however it is imported.
+pub(crate) fn is_instrument_metrics(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "instrument_metrics")
 }
 
 /// The methods of an impl block.

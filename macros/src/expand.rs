@@ -2,19 +2,20 @@
 //! the runtime, which does the work.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
-use syn::{Block, Expr, Ident, Item, Path, ReturnType, Signature, Type};
+use syn::spanned::Spanned;
+use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Type};
 
-use crate::attr::Args;
+use crate::attr::{Args, LabelSource};
 use crate::check::{self, Target};
-use crate::future;
+use crate::{future, rules};
 
 /// The whole attribute: on error, the errors *and* the original item, so the user sees only the
 /// errors that matter and not the ones a missing item would cause.
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed: syn::Result<Item> = syn::parse2(item.clone());
-    let args = Args::parse(args);
+    let args = Args::parse(args).and_then(|args| rules::check(&args).map(|()| args));
     let checked = parsed.and_then(|item| check::target(&item).map(|target| (item, target)));
     match (args, checked) {
         (Ok(args), Ok((item, target))) => expand(&args, item, target),
@@ -30,30 +31,73 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn expand(args: &Args, mut item: Item, target: Target) -> TokenStream {
-    let krate = args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::instrument_metrics));
+    let mut errors = TokenStream::new();
     match (&mut item, target) {
         (Item::Fn(function), Target::Function) => {
-            *function.block = instrument(&function.sig, (*function.block).clone(), &krate);
+            if args.skip.is_none() {
+                *function.block = instrument(&function.sig, (*function.block).clone(), args);
+            }
         }
         (Item::Impl(block), Target::Impl) => {
-            for method in check::methods(&mut block.items)
-                .filter(|method| check::instrumented_by_block(method))
+            if let Some(skip) = &args.skip {
+                return syn::Error::new(
+                    skip.span(),
+                    "`skip` goes on a method inside an instrumented impl block, not on the block",
+                )
+                .into_compile_error()
+                .into_iter()
+                .chain(item.into_token_stream())
+                .collect();
+            }
+            for method in
+                check::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
             {
-                method.block = instrument(&method.sig, method.block.clone(), &krate);
+                match method_args(args, method) {
+                    Ok(args) if args.skip.is_none() => {
+                        method.block = instrument(&method.sig, method.block.clone(), &args);
+                    }
+                    Ok(_) => {}
+                    Err(error) => errors.extend(error.into_compile_error()),
+                }
             }
         }
         _ => unreachable!("check::target describes the item"),
     }
-    item.into_token_stream()
+    errors.extend(item.into_token_stream());
+    errors
+}
+
+/// A method's arguments inside an instrumented impl block: its own attribute, if any, is taken
+/// off the method and overrides the block's arguments.
+fn method_args(block: &Args, method: &mut ImplItemFn) -> syn::Result<Args> {
+    let Some(position) = method.attrs.iter().position(check::is_instrument_metrics) else {
+        return Ok(block.clone());
+    };
+    let attr = method.attrs.remove(position);
+    let own = match &attr.meta {
+        syn::Meta::Path(_) => Args::default(),
+        syn::Meta::List(list) => Args::parse(list.tokens.clone())?,
+        syn::Meta::NameValue(name_value) => {
+            return Err(syn::Error::new_spanned(
+                name_value,
+                "expected `#[instrument_metrics(...)]`",
+            ));
+        }
+    };
+    rules::check(&own)?;
+    Ok(block.overridden_by(own))
 }
 
 /// The body of an instrumented function.
-fn instrument(sig: &Signature, mut block: Block, krate: &Path) -> Block {
-    let site = call_site(&sig.ident, krate);
+fn instrument(sig: &Signature, mut block: Block, args: &Args) -> Block {
+    let krate = &args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::instrument_metrics));
+    let site = call_site(&sig.ident, args, krate);
     let classify = classify(krate);
+    let values = label_values(args, krate);
+    let labelled = !values.is_empty();
     let never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
     if sig.asyncness.is_some() {
         if never {
@@ -61,43 +105,100 @@ fn instrument(sig: &Signature, mut block: Block, krate: &Path) -> Block {
             // unknown when `classify` is checked; `Infallible` is a nameable type with no values.
             return syn::parse_quote!({
                 #site
-                match #krate::__private::instrument::<::core::convert::Infallible, _, _>(
-                    &__IM_SITE, async move #block, #classify,
+                match #krate::__private::instrument_labelled::<::core::convert::Infallible, _, _, _>(
+                    &__IM_SITE, [#(#values),*], async move #block, #classify,
                 ).await {}
             });
         }
         let output = return_type(&sig.output);
         return syn::parse_quote!({
             #site
-            #krate::__private::instrument::<#output, _, _>(&__IM_SITE, async move #block, #classify).await
+            #krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], async move #block, #classify).await
         });
     }
     if never {
         // A function that never returns has no outcome to classify: the guard sees its panic.
         return syn::parse_quote!({
             #site
-            let __im_guard = __IM_SITE.enter();
+            let __im_guard = __IM_SITE.enter_with(&[#(#values),*]);
             #block
         });
     }
     if let Some(tail) = future::tail_async_block(&mut block.stmts) {
         let output = future_output(&sig.output);
         let body = std::mem::replace(tail, Expr::Verbatim(TokenStream::new()));
-        *tail = syn::parse_quote!(#krate::__private::instrument::<#output, _, _>(&__IM_SITE, #body, #classify));
+        *tail = syn::parse_quote!(#krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], #body, #classify));
         block.stmts.insert(0, syn::parse_quote!(#site));
         return block;
     }
     let output = return_type(&sig.output);
+    if labelled {
+        return syn::parse_quote!({
+            #site
+            #krate::__private::call_labelled::<#output, _, _>(&__IM_SITE, &[#(#values),*], move || #block, #classify)
+        });
+    }
     syn::parse_quote!({
         #site
         #krate::__private::call::<#output, _, _>(&__IM_SITE, move || #block, #classify)
     })
 }
 
+/// The values of the argument labels, taken when the call starts. Each is spanned on the user's
+/// expression, so a value without `MetricLabel` is reported there.
+fn label_values(args: &Args, krate: &Path) -> Vec<TokenStream> {
+    args.labels
+        .iter()
+        .filter_map(|label| match &label.value {
+            LabelSource::Expression(expr) => Some(quote_spanned! {expr.span()=>
+                #krate::__private::LabelValue::of(&(#expr))
+            }),
+            LabelSource::Literal(_) => None,
+        })
+        .collect()
+}
+
 /// The function's `static` call site. `locate` is a function declared inside it, whose
 /// `type_name` tells the runtime the path of the instrumented function, impl type included.
-fn call_site(ident: &Ident, krate: &Path) -> TokenStream {
+fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
     let name = ident.unraw().to_string();
+    let mut spec = TokenStream::new();
+    if let Some(family) = &args.name {
+        spec.extend(quote!(.family(#family)));
+    }
+    let literal: Vec<TokenStream> = args
+        .labels
+        .iter()
+        .filter_map(|label| match &label.value {
+            LabelSource::Literal(value) => {
+                let name = label.name.unraw().to_string();
+                Some(quote!((#name, #value)))
+            }
+            LabelSource::Expression(_) => None,
+        })
+        .collect();
+    if !literal.is_empty() {
+        spec.extend(quote!(.labels(&[#(#literal),*])));
+    }
+    let from_arguments: Vec<String> = args
+        .labels
+        .iter()
+        .filter(|label| matches!(label.value, LabelSource::Expression(_)))
+        .map(|label| label.name.unraw().to_string())
+        .collect();
+    if !from_arguments.is_empty() {
+        spec.extend(quote!(.argument_labels(&[#(#from_arguments),*])));
+    }
+    if let Some(buckets) = &args.buckets {
+        let bounds = buckets
+            .bounds
+            .iter()
+            .map(|(bound, _)| proc_macro2::Literal::f64_suffixed(*bound));
+        spec.extend(quote!(.buckets(&[#(#bounds),*])));
+    }
+    if let Some(in_flight) = &args.in_flight {
+        spec.extend(quote!(.in_flight(#in_flight)));
+    }
     quote! {
         static __IM_SITE: #krate::__private::CallSite = #krate::__private::CallSite::new(
             #name,
@@ -108,7 +209,10 @@ fn call_site(ident: &Ident, krate: &Path) -> TokenStream {
                 }
                 locate
             },
-        );
+        )#spec;
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::CALL_SITES)]
+        #[linkme(crate = #krate::__private::linkme)]
+        static __IM_REGISTRATION: &#krate::__private::CallSite = &__IM_SITE;
     }
 }
 

@@ -8,8 +8,10 @@
 
 mod attr;
 mod check;
+mod derive;
 mod expand;
 mod future;
+mod rules;
 
 use proc_macro::TokenStream;
 
@@ -19,4 +21,12 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn instrument_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::attribute(args.into(), item.into()).into()
+}
+
+/// Implements `MetricLabel` for an enum: each variant is a label value.
+///
+/// See `instrument_metrics::MetricLabel`.
+#[proc_macro_derive(MetricLabel, attributes(metric_label))]
+pub fn derive_metric_label(input: TokenStream) -> TokenStream {
+    derive::metric_label(input.into()).into()
 }

@@ -150,6 +150,9 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
     }
     crate::recorder::learn_global();
     series::finish_install(true);
+    for site in crate::__private::CALL_SITES {
+        site.preregister();
+    }
     Ok(Exporter {
         running: Some(Running {
             endpoint,

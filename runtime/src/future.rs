@@ -6,23 +6,31 @@ use std::task::{Context, Poll};
 
 use crate::callsite::CallSite;
 use crate::guard::Guard;
-use crate::outcome::Outcome;
+use crate::metric_label::LabelValue;
+use crate::outcome::Classified;
 
 /// A future that records one call of its call site: the clock starts at the first poll, the
 /// outcome is taken from the output, a panic inside a poll is `panic` and a drop before
-/// completion is `cancelled`.
+/// completion is `cancelled`. `N` argument label values were taken when it was built.
 #[must_use = "futures do nothing unless polled"]
-pub struct Instrumented<F, C> {
+pub struct Instrumented<F, C, const N: usize> {
     site: &'static CallSite,
+    labels: [LabelValue; N],
     classify: Option<C>,
     guard: Option<Guard>,
     future: F,
 }
 
-impl<F, C> Instrumented<F, C> {
-    pub(crate) fn new(site: &'static CallSite, future: F, classify: C) -> Self {
+impl<F, C, const N: usize> Instrumented<F, C, N> {
+    pub(crate) fn new(
+        site: &'static CallSite,
+        labels: [LabelValue; N],
+        future: F,
+        classify: C,
+    ) -> Self {
         Instrumented {
             site,
+            labels,
             classify: Some(classify),
             guard: None,
             future,
@@ -30,21 +38,21 @@ impl<F, C> Instrumented<F, C> {
     }
 }
 
-impl<F, C> Future for Instrumented<F, C>
+impl<F, C, const N: usize> Future for Instrumented<F, C, N>
 where
     F: Future,
-    C: FnOnce(&F::Output) -> Outcome,
+    C: FnOnce(&F::Output) -> Classified,
 {
     type Output = F::Output;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of `self` nor handed out
-        // other than pinned, `Instrumented` is `Unpin` only when `F` is (auto trait), and `Drop`
-        // (not implemented here) cannot move it. The other fields are not pinned.
+        // other than pinned, `Instrumented` is `Unpin` only when `F` is (auto trait), and it has
+        // no `Drop` impl that could move it. The other fields are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        let site = this.site;
-        let guard = this.guard.get_or_insert_with(|| site.enter());
+        let (site, labels) = (this.site, &this.labels);
+        let guard = this.guard.get_or_insert_with(|| site.enter_with(labels));
         guard.set_in_body(true);
         let poll = future.poll(cx);
         guard.set_in_body(false);

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::callsite::Handles;
-use crate::outcome::Outcome;
+use crate::outcome::{Classified, Outcome};
 
 /// Records one call when finished, or when dropped without being finished: as a panic if the body
 /// was running (it unwound), as cancelled if it was not (a future dropped between polls).
@@ -60,7 +60,7 @@ impl Guard {
 
     /// Records the call with the outcome of its returned value.
     #[inline]
-    pub fn finish(mut self, outcome: Outcome) {
+    pub fn finish(mut self, outcome: Classified) {
         if let Some(live) = self.live.take() {
             live.record(outcome);
         }
@@ -69,7 +69,7 @@ impl Guard {
 
 impl Live {
     #[inline]
-    fn record(self, outcome: Outcome) {
+    fn record(self, outcome: Classified) {
         self.handles.get().finish(outcome, self.start.elapsed());
     }
 }
@@ -92,7 +92,7 @@ impl Drop for Guard {
             } else {
                 Outcome::Cancelled
             };
-            live.record(outcome);
+            live.record(outcome.into());
         }
     }
 }

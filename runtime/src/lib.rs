@@ -38,6 +38,7 @@ mod callsite;
 mod future;
 mod guard;
 mod label;
+mod metric_label;
 mod outcome;
 mod recorder;
 // Without the exporter nothing installs the registry, so its rendering side is unused.
@@ -66,7 +67,9 @@ mod process;
 #[cfg(feature = "exporter")]
 mod push;
 
+pub use instrument_metrics_macros::MetricLabel;
 pub use instrument_metrics_macros::instrument_metrics;
+pub use metric_label::MetricLabel;
 
 #[cfg(feature = "exporter")]
 pub use build_info::BuildInfo;

@@ -5,7 +5,14 @@ use std::future::Future;
 pub use crate::callsite::CallSite;
 pub use crate::future::Instrumented;
 pub use crate::guard::Guard;
-pub use crate::outcome::{Classify, NotAResult, Outcome};
+pub use crate::metric_label::LabelValue;
+pub use crate::outcome::{Classified, Classify, NotAResult, Outcome, Unlabelled};
+pub use linkme;
+
+/// Every call site in the program, so `install()` can register their series before the first
+/// call and `rate()` sees it.
+#[linkme::distributed_slice]
+pub static CALL_SITES: [&'static CallSite];
 
 /// Runs a synchronous body as one recorded call. `classify` sees the returned value where its
 /// type is concrete, so `Result`s count as `ok` or `error`.
@@ -13,9 +20,24 @@ pub use crate::outcome::{Classify, NotAResult, Outcome};
 pub fn call<R, F, C>(site: &'static CallSite, body: F, classify: C) -> R
 where
     F: FnOnce() -> R,
-    C: FnOnce(&R) -> Outcome,
+    C: FnOnce(&R) -> Classified,
 {
-    let guard = site.enter();
+    call_labelled(site, &[], body, classify)
+}
+
+/// [`call`] for a function with argument labels, whose values are taken before the body runs.
+#[inline]
+pub fn call_labelled<R, F, C>(
+    site: &'static CallSite,
+    labels: &[LabelValue],
+    body: F,
+    classify: C,
+) -> R
+where
+    F: FnOnce() -> R,
+    C: FnOnce(&R) -> Classified,
+{
+    let guard = site.enter_with(labels);
     let output = body();
     guard.finish(classify(&output));
     output
@@ -24,10 +46,26 @@ where
 /// Wraps a future's body as one recorded call; `R` pins the body's output type, so `?` inside an
 /// `async` block infers as it does in an `async fn`.
 #[inline]
-pub fn instrument<R, F, C>(site: &'static CallSite, future: F, classify: C) -> Instrumented<F, C>
+pub fn instrument<R, F, C>(site: &'static CallSite, future: F, classify: C) -> Instrumented<F, C, 0>
 where
     F: Future<Output = R>,
-    C: FnOnce(&R) -> Outcome,
+    C: FnOnce(&R) -> Classified,
 {
-    Instrumented::new(site, future, classify)
+    Instrumented::new(site, [], future, classify)
+}
+
+/// [`instrument`] for a function with argument labels, whose values are taken when the future
+/// is built.
+#[inline]
+pub fn instrument_labelled<R, F, C, const N: usize>(
+    site: &'static CallSite,
+    labels: [LabelValue; N],
+    future: F,
+    classify: C,
+) -> Instrumented<F, C, N>
+where
+    F: Future<Output = R>,
+    C: FnOnce(&R) -> Classified,
+{
+    Instrumented::new(site, labels, future, classify)
 }

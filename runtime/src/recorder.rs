@@ -67,6 +67,14 @@ fn probe_due() -> bool {
     due
 }
 
+/// The global recorder's address, once known.
+pub(crate) fn global() -> Option<usize> {
+    match GLOBAL.load(Ordering::Relaxed) {
+        0 => None,
+        known => Some(known),
+    }
+}
+
 /// Records the global recorder's address; `install()` calls it right after setting the recorder.
 #[cfg(feature = "exporter")]
 pub(crate) fn learn_global() {

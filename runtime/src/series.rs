@@ -8,10 +8,11 @@
 
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicI64, AtomicU8, AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
-use crate::outcome::Outcome;
+use crate::metric_label::LabelValue;
+use crate::outcome::{Classified, Outcome};
 
 /// The registry of the exporter being installed or installed.
 static REGISTRY: RwLock<Option<&'static Registry>> = RwLock::new(None);
@@ -60,7 +61,11 @@ pub(crate) struct CallSeries {
     /// `function="..",module=".."`, escaped.
     labels: String,
     calls: [AtomicU64; 4],
-    in_flight: AtomicI64,
+    /// Calls that returned an `Err` whose type is a `MetricLabel`, by variant; sized by the
+    /// variant set at the first such error.
+    errors: OnceLock<Errors>,
+    /// `None` with `in_flight = false`.
+    in_flight: Option<AtomicI64>,
     bounds: Bounds,
     /// One counter per bound, plus the `+Inf` bucket; not cumulative.
     buckets: Box<[AtomicU64]>,
@@ -109,6 +114,8 @@ impl Registry {
         &'static self,
         names: Names,
         labels: &[(&str, &str)],
+        buckets: Option<&[f64]>,
+        in_flight: bool,
     ) -> &'static CallSeries {
         let labels = labels
             .iter()
@@ -122,12 +129,13 @@ impl Registry {
         {
             return existing;
         }
-        let bounds = self.default_buckets.clone();
+        let bounds = buckets.map_or_else(|| self.default_buckets.clone(), Bounds::new);
         let registered: &'static CallSeries = Box::leak(Box::new(CallSeries {
             names,
             labels,
             calls: Default::default(),
-            in_flight: AtomicI64::new(0),
+            errors: OnceLock::new(),
+            in_flight: in_flight.then(|| AtomicI64::new(0)),
             buckets: (0..=bounds.nanos.len())
                 .map(|_| AtomicU64::new(0))
                 .collect(),
@@ -166,31 +174,45 @@ impl Registry {
         let names = &members[0].names;
         header(out, &names.calls, crate::callsite::CALLS_HELP, "counter");
         for one in members {
+            let labels = format!("{custom}{}", one.labels);
             for outcome in Outcome::ALL {
                 let count = one.calls[outcome as usize].load(Ordering::Relaxed);
+                let result = outcome.as_str();
                 let _ = writeln!(
                     out,
-                    "{}{{{custom}{},result=\"{}\"}} {count}",
-                    names.calls,
-                    one.labels,
-                    outcome.as_str()
+                    "{}{{{labels},result=\"{result}\"}} {count}",
+                    names.calls
                 );
             }
+            if let Some(errors) = one.errors.get() {
+                for (value, count) in errors.values.iter().zip(&errors.counts) {
+                    let count = count.load(Ordering::Relaxed);
+                    let error = escape(value);
+                    let _ = writeln!(
+                        out,
+                        "{}{{{labels},result=\"error\",error=\"{error}\"}} {count}",
+                        names.calls
+                    );
+                }
+            }
         }
-        header(
-            out,
-            &names.in_flight,
-            crate::callsite::IN_FLIGHT_HELP,
-            "gauge",
-        );
-        for one in members {
-            let _ = writeln!(
+        if members.iter().any(|one| one.in_flight.is_some()) {
+            header(
                 out,
-                "{}{{{custom}{}}} {}",
-                names.in_flight,
-                one.labels,
-                one.in_flight.load(Ordering::Relaxed)
+                &names.in_flight,
+                crate::callsite::IN_FLIGHT_HELP,
+                "gauge",
             );
+        }
+        for one in members {
+            if let Some(in_flight) = &one.in_flight {
+                let running = in_flight.load(Ordering::Relaxed);
+                let _ = writeln!(
+                    out,
+                    "{}{{{custom}{}}} {running}",
+                    names.in_flight, one.labels
+                );
+            }
         }
         header(
             out,
@@ -199,27 +221,20 @@ impl Registry {
             "histogram",
         );
         for one in members {
+            let labels = format!("{custom}{}", one.labels);
             let mut cumulative = 0;
             for (index, bucket) in one.buckets.iter().enumerate() {
                 cumulative += bucket.load(Ordering::Relaxed);
                 let bound = one.bounds.text.get(index).map_or("+Inf", String::as_str);
                 let _ = writeln!(
                     out,
-                    "{}_bucket{{{custom}{},le=\"{bound}\"}} {cumulative}",
-                    names.duration, one.labels
+                    "{}_bucket{{{labels},le=\"{bound}\"}} {cumulative}",
+                    names.duration
                 );
             }
             let sum = Duration::from_nanos(one.sum_nanos.load(Ordering::Relaxed)).as_secs_f64();
-            let _ = writeln!(
-                out,
-                "{}_sum{{{custom}{}}} {sum}",
-                names.duration, one.labels
-            );
-            let _ = writeln!(
-                out,
-                "{}_count{{{custom}{}}} {cumulative}",
-                names.duration, one.labels
-            );
+            let _ = writeln!(out, "{}_sum{{{labels}}} {sum}", names.duration);
+            let _ = writeln!(out, "{}_count{{{labels}}} {cumulative}", names.duration);
         }
     }
 }
@@ -231,11 +246,13 @@ fn header(out: &mut String, name: &str, help: &str, kind: &str) {
 impl CallSeries {
     #[inline]
     pub(crate) fn start(&self) {
-        self.in_flight.fetch_add(1, Ordering::Relaxed);
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     #[inline]
-    pub(crate) fn finish(&self, outcome: Outcome, elapsed: Duration) {
+    pub(crate) fn finish(&self, classified: Classified, elapsed: Duration) {
         // Durations past 584 years saturate; they would not fit any bucket anyway.
         let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
         let bucket = self
@@ -246,9 +263,32 @@ impl CallSeries {
             .unwrap_or(self.bounds.nanos.len());
         self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-        self.in_flight.fetch_sub(1, Ordering::Relaxed);
-        self.calls[outcome as usize].fetch_add(1, Ordering::Relaxed);
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+        match classified.error {
+            Some(error) => self.count_error(error),
+            None => {
+                self.calls[classified.outcome as usize].fetch_add(1, Ordering::Relaxed);
+            }
+        }
     }
+
+    #[cold]
+    fn count_error(&self, error: LabelValue) {
+        let errors = self.errors.get_or_init(|| Errors {
+            values: error.values,
+            counts: error.values.iter().map(|_| AtomicU64::new(0)).collect(),
+        });
+        if let Some(count) = errors.counts.get(error.index) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+struct Errors {
+    values: &'static [&'static str],
+    counts: Box<[AtomicU64]>,
 }
 
 /// Escapes a label value for the text exposition format.
@@ -286,13 +326,18 @@ mod tests {
             duration: "f_duration_seconds".into(),
             in_flight: "f_in_flight".into(),
         };
-        let series = registry.register(names, &[("function", "work"), ("module", "app")]);
+        let series = registry.register(
+            names,
+            &[("function", "work"), ("module", "app")],
+            None,
+            true,
+        );
         series.start();
-        series.finish(Outcome::Ok, Duration::from_micros(500));
+        series.finish(Outcome::Ok.into(), Duration::from_micros(500));
         series.start();
-        series.finish(Outcome::Error, Duration::from_millis(5));
+        series.finish(Outcome::Error.into(), Duration::from_millis(5));
         series.start();
-        series.finish(Outcome::Ok, Duration::from_secs(1));
+        series.finish(Outcome::Ok.into(), Duration::from_secs(1));
         series.start();
         let mut out = String::new();
         registry.render(&mut out);
