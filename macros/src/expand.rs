@@ -128,7 +128,9 @@ fn instrument(sig: &Signature, mut block: Block, args: &Args) -> Block {
         let output = future_output(&sig.output);
         let body = std::mem::replace(tail, Expr::Verbatim(TokenStream::new()));
         *tail = syn::parse_quote!(#krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], #body, #classify));
-        block.stmts.insert(0, syn::parse_quote!(#site));
+        // The call site is two items: the `static` and its registration for `install()`.
+        let site: Block = syn::parse_quote!({ #site });
+        block.stmts.splice(0..0, site.stmts);
         return block;
     }
     let output = return_type(&sig.output);
