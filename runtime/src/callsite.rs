@@ -198,6 +198,7 @@ impl CallSite {
     /// Registers this call site's series with the installed exporter before its first call, when
     /// they are known without one: sites with argument labels learn the value sets from their
     /// first call, and register every combination then.
+    #[cfg(feature = "exporter")]
     pub(crate) fn preregister(&'static self) {
         if !self.spec.argument_labels.is_empty() {
             return;

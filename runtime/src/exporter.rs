@@ -79,18 +79,22 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
             })?,
         ),
     };
-    let mut prometheus = PrometheusBuilder::new()
-        .set_buckets_for_metric(
-            Matcher::Suffix("_duration_seconds".into()),
-            &builder.buckets,
-        )
-        .map_err(|error| {
-            crate::config::invalid(
-                "buckets",
-                &format!("{:?}", builder.buckets),
-                error.to_string(),
-            )
-        })?;
+    // Our own families are rendered by `series`; these buckets are for histograms recorded
+    // through `metrics`. Full matchers win over suffix matchers.
+    let matchers = [(
+        Matcher::Suffix("_duration_seconds".into()),
+        builder.buckets.as_slice(),
+    )]
+    .into_iter()
+    .chain(http_buckets(&builder));
+    let mut prometheus = PrometheusBuilder::new();
+    for (matcher, buckets) in matchers {
+        prometheus = prometheus
+            .set_buckets_for_metric(matcher, buckets)
+            .map_err(|error| {
+                crate::config::invalid("buckets", &format!("{buckets:?}"), error.to_string())
+            })?;
+    }
     for (name, value) in &builder.custom_labels {
         // The exporter's escaper takes `\\` and `\"` as already escaped; doubling every backslash
         // first makes it escape each one exactly once.
@@ -160,6 +164,17 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
             upkeep: Some(upkeep),
         }),
     })
+}
+
+#[cfg(feature = "http")]
+fn http_buckets(builder: &Builder) -> Option<(Matcher, &'static [f64])> {
+    let name = format!("{}http_request_duration_seconds", builder.prefix());
+    Some((Matcher::Full(name), crate::http::HTTP_BUCKETS))
+}
+
+#[cfg(not(feature = "http"))]
+fn http_buckets(_: &Builder) -> Option<(Matcher, &'static [f64])> {
+    None
 }
 
 /// The installed exporter: keep it alive for as long as metrics should be served or pushed.

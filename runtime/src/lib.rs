@@ -62,6 +62,9 @@ mod error;
 mod exporter;
 #[cfg(feature = "exporter")]
 mod listener;
+
+#[cfg(feature = "http")]
+pub mod http;
 #[cfg(all(feature = "exporter", feature = "process"))]
 mod process;
 #[cfg(feature = "exporter")]

@@ -68,6 +68,7 @@ fn probe_due() -> bool {
 }
 
 /// The global recorder's address, once known.
+#[cfg(feature = "exporter")]
 pub(crate) fn global() -> Option<usize> {
     match GLOBAL.load(Ordering::Relaxed) {
         0 => None,
