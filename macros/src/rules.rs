@@ -18,10 +18,10 @@ const RESERVED_SUFFIXES: &[&str] = &[
 
 pub(crate) fn check(args: &Args) -> syn::Result<()> {
     let mut errors: Vec<syn::Error> = Vec::new();
-    if let Some(name) = &args.name {
-        if let Err(problem) = family_name(&name.value()) {
-            errors.push(syn::Error::new(name.span(), problem));
-        }
+    if let Some(name) = &args.name
+        && let Err(problem) = family_name(&name.value())
+    {
+        errors.push(syn::Error::new(name.span(), problem));
     }
     for (index, label) in args.labels.iter().enumerate() {
         let name = label.name.to_string();
