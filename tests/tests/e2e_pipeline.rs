@@ -416,10 +416,15 @@ fn clear_metrics_environment(command: &mut Command) {
 ///
 /// `env!("CARGO_BIN_EXE_pipeline")` exists only in the package that defines the binary, and this
 /// is another package. Guessing the path under the target directory breaks with `--target`,
-/// `CARGO_TARGET_DIR`, `--release` or a custom profile. So the test asks the cargo that runs it
-/// to build the binary, with the same environment (so the same target directory, where it is
-/// usually fresh already, as `--workspace --all-targets` built it) and reads its path from
-/// cargo's JSON messages.
+/// `CARGO_TARGET_DIR` or a custom profile, and may find a stale binary. So the test asks the
+/// cargo that runs it to build the binary, with the same environment (so the same target
+/// directory), and reads the path from cargo's JSON messages.
+///
+/// It builds `--workspace --bins --tests` rather than only `-p instrument-metrics-examples`:
+/// cargo unifies features over the packages and targets it builds, so a build of the example
+/// alone would compile its dependencies again with fewer features. This selection has the same
+/// features as `cargo test --workspace --all-targets` (scripts/test), so there it finds
+/// everything fresh and takes about a second; run alone, it builds the workspace's tests first.
 fn pipeline_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -435,7 +440,7 @@ fn pipeline_binary() -> &'static Path {
                 "--quiet",
                 "--message-format=json-render-diagnostics",
             ])
-            .args(["-p", "instrument-metrics-examples", "--bin", "pipeline"])
+            .args(["--workspace", "--bins", "--tests"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -457,11 +462,14 @@ fn pipeline_binary() -> &'static Path {
             .lines()
             .filter_map(|line| serde_json::from_str::<Value>(line).ok())
             .filter(|message| {
-                message["reason"] == "compiler-artifact" && message["target"]["name"] == "pipeline"
+                message["reason"] == "compiler-artifact"
+                    && message["target"]["name"] == "pipeline"
+                    && message["target"]["kind"] == serde_json::json!(["bin"])
+                    && message["profile"]["test"] == false
             })
             .find_map(|message| message["executable"].as_str().map(PathBuf::from))
             .unwrap_or_else(|| {
-                panic!("cargo built the pipeline example but named no executable:\n{stdout}")
+                panic!("cargo built the workspace but named no pipeline executable:\n{stdout}")
             });
         eprintln!(
             "pipeline example: {} (cargo build took {:?})",
