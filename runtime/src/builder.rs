@@ -146,7 +146,7 @@ impl Builder {
     }
 
     /// Opens no port of its own: `/metrics` is then served only where the application mounts
-    /// [`Exporter::router`] (feature `axum`) or writes [`Exporter::render`].
+    /// `Exporter::router` (feature `axum`) or writes [`Exporter::render`].
     #[must_use]
     pub fn without_listener(mut self) -> Self {
         self.listen = false;

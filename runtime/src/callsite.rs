@@ -19,6 +19,12 @@ use crate::settings;
 /// Set by `install()` when `ENABLE_METRICS` is false: every call site then costs one load.
 static DISABLED: AtomicBool = AtomicBool::new(false);
 
+/// Whether `install()` turned recording off (`ENABLE_METRICS=false`).
+#[inline]
+pub(crate) fn disabled() -> bool {
+    DISABLED.load(Ordering::Relaxed)
+}
+
 #[cfg(feature = "exporter")]
 pub(crate) fn disable() {
     DISABLED.store(true, Ordering::Relaxed);
@@ -157,10 +163,14 @@ impl CallSite {
     /// records the call when it is finished or dropped. `values` are the argument labels' values.
     #[inline]
     pub fn enter_with(&'static self, values: &[LabelValue]) -> Guard {
-        if DISABLED.load(Ordering::Relaxed) {
+        if disabled() {
             return Guard::inert();
         }
         metrics::with_recorder(|recorder| {
+            // The no-op recorder: nothing is installed anywhere yet.
+            if size_of_val(recorder) == 0 {
+                return Guard::inert();
+            }
             if let Some(resolved) = self.resolved.get()
                 && resolved.recorder == recorder::address(recorder)
                 && let Some(handles) = resolved.slots.get(slot(values)).and_then(OnceLock::get)

@@ -1,6 +1,6 @@
 //! The per-call guard: it owns the start time and records the call exactly once.
 
-use std::time::Instant;
+use crate::clock::Instant;
 
 use crate::callsite::Handles;
 use crate::outcome::{Classified, Outcome};
@@ -60,8 +60,10 @@ impl Guard {
 
     /// Records the call with the outcome of its returned value.
     #[inline]
-    pub fn finish(mut self, outcome: Classified) {
-        if let Some(live) = self.live.take() {
+    pub fn finish(self, outcome: Classified) {
+        // Taken out without running `Drop`, which would only find nothing left to record.
+        let mut guard = std::mem::ManuallyDrop::new(self);
+        if let Some(live) = guard.live.take() {
             live.record(outcome);
         }
     }

@@ -27,6 +27,58 @@
 /// }
 /// # sync_table(&Kind::Full);
 /// ```
+///
+/// An error type that implements it labels the errors of the functions returning it:
+///
+/// ```
+/// use instrument_metrics::{MetricLabel, instrument_metrics};
+///
+/// #[derive(Debug, MetricLabel)]
+/// enum FetchError {
+///     NotFound,
+///     #[metric_label(rename = "upstream")]
+///     Upstream(std::io::Error),
+/// }
+///
+/// #[instrument_metrics]
+/// fn fetch(id: u32) -> Result<u32, FetchError> {
+///     if id == 0 { Err(FetchError::NotFound) } else { Ok(id) }
+/// }
+///
+/// let exporter = instrument_metrics::Builder::new().without_listener().install()?;
+/// fetch(0).unwrap_err();
+/// let text = exporter.render();
+/// assert!(text.contains(r#"function="fetch","#));
+/// assert!(text.contains(r#",result="error",error="not_found"} 1"#));
+/// assert!(text.contains(r#",result="error",error="upstream"} 0"#));
+/// # Ok::<(), instrument_metrics::Error>(())
+/// ```
+///
+/// Implemented by hand, it maps any type onto a fixed list: `index` must return a position in
+/// `VALUES` (a position past the end counts as the last value).
+///
+/// ```
+/// use instrument_metrics::{MetricLabel, instrument_metrics};
+///
+/// /// An HTTP status, labelled by its class: five values, however many statuses.
+/// struct Status(u16);
+///
+/// impl MetricLabel for Status {
+///     const VALUES: &'static [&'static str] = &["1xx", "2xx", "3xx", "4xx", "5xx"];
+///
+///     fn index(&self) -> usize {
+///         usize::from(self.0 / 100).clamp(1, 5) - 1
+///     }
+/// }
+///
+/// #[instrument_metrics(labels(class = status))]
+/// fn respond(status: &Status) -> u16 {
+///     status.0
+/// }
+///
+/// assert_eq!(Status(404).label(), "4xx");
+/// assert_eq!(respond(&Status(200)), 200);
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a metric label value: label values must come from a bounded set",
     label = "not a bounded set of values",

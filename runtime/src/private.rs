@@ -37,6 +37,10 @@ where
     F: FnOnce() -> R,
     C: FnOnce(&R) -> Classified,
 {
+    // Disabled by `ENABLE_METRICS=false`: one load, then the body as if uninstrumented.
+    if crate::callsite::disabled() {
+        return body();
+    }
     let guard = site.enter_with(labels);
     let output = body();
     guard.finish(classify(&output));

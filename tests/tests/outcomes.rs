@@ -366,12 +366,20 @@ fn a_future_dropped_before_its_first_poll_is_not_a_call() {
         let _unpolled = future_never_polled();
     }
     let text = exporter().render();
+    // Their series exist from `install()` on (zero-initialised), but hold no call.
     for function in ["async_never_polled", "future_never_polled"] {
+        let values: Vec<f64> = samples(&text)
+            .iter()
+            .filter(|sample| sample.labels.get("function").map(String::as_str) == Some(function))
+            .map(|sample| sample.value)
+            .collect();
         assert!(
-            samples(&text)
-                .iter()
-                .all(|sample| sample.labels.get("function").map(String::as_str) != Some(function)),
-            "{function} was never polled, yet it has series:\n{text}"
+            !values.is_empty(),
+            "{function} has no zero-initialised series:\n{text}"
+        );
+        assert!(
+            values.iter().all(|value| *value == 0.0),
+            "{function} was never polled, yet it has a call:\n{text}"
         );
     }
 }
