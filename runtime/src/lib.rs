@@ -146,7 +146,7 @@
 //! let text = exporter.render();
 //! assert!(text.contains(r#"function="lookup","#));
 //! assert!(text.contains(r#",le="0.0001"}"#) && text.contains(r#",le="0.01"}"#));
-//! assert!(!text.contains("function_calls_in_flight"));
+//! assert!(!text.contains(r#"function_calls_in_flight{function="lookup""#));
 //! # Ok::<(), instrument_metrics::Error>(())
 //! ```
 //!
@@ -223,7 +223,7 @@
 //! # What is zero-initialised
 //!
 //! `rate()` and `increase()` only see a change between two samples, so a series that appears
-//! with its first increment hides that increment. [`install`] therefore registers, at 0, the
+//! with its first increment hides that increment. `install()` therefore registers, at 0, the
 //! series of every instrumented function it can know in advance, called or not:
 //!
 //! - A function without expression labels (no labels, or only literal ones): its `_total`
