@@ -22,14 +22,18 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// The example binaries these tests run.
 const EXAMPLES: [&str; 2] = ["pipeline", "batch"];
 
-/// The path of an example binary (`pipeline`, `batch`), both built once per test run.
+/// The path of an example binary (`pipeline`, `batch`), built once per test run.
 ///
 /// `env!("CARGO_BIN_EXE_<name>")` exists only in the package that defines the binary, and
-/// guessing a path under the target directory breaks with `--target`, `CARGO_TARGET_DIR`,
-/// `--release` or a custom profile. So, as `e2e_pipeline.rs` does, the cargo that runs the test
-/// builds the binaries, with the same environment (so the same target directory), and their
-/// paths are read from cargo's JSON messages. Only these binaries are built: another example
-/// that does not build should fail its own tests, not these.
+/// guessing a path under the target directory breaks with `--target`, `CARGO_TARGET_DIR` or a
+/// custom profile, and may find a stale binary. So, as `e2e_pipeline.rs` does, the cargo that
+/// runs the test builds the binaries, with the same environment (so the same target directory),
+/// and their paths are read from cargo's JSON messages.
+///
+/// It builds `--workspace --bins --tests`, not only the examples package: cargo unifies features
+/// over what it builds, so the examples alone would compile their dependencies again with fewer
+/// features. This selection has the features of `cargo test --workspace --all-targets`
+/// (scripts/test), so there it finds everything fresh.
 pub fn binary(name: &str) -> &'static Path {
     static BINARIES: OnceLock<BTreeMap<String, PathBuf>> = OnceLock::new();
     let binaries = BINARIES.get_or_init(build_examples);
@@ -54,8 +58,7 @@ fn build_examples() -> BTreeMap<String, PathBuf> {
             "--quiet",
             "--message-format=json-render-diagnostics",
         ])
-        .args(["-p", "instrument-metrics-examples"])
-        .args(EXAMPLES.iter().flat_map(|name| ["--bin", name]))
+        .args(["--workspace", "--bins", "--tests"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -69,7 +72,7 @@ fn build_examples() -> BTreeMap<String, PathBuf> {
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "building the examples failed ({}):\n{}",
+        "building the workspace (for the examples) failed ({}):\n{}",
         output.status,
         String::from_utf8_lossy(&output.stderr)
     );
@@ -78,14 +81,18 @@ fn build_examples() -> BTreeMap<String, PathBuf> {
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|message| {
             message["reason"] == "compiler-artifact"
-                && message["target"]["kind"]
-                    .as_array()
-                    .is_some_and(|kinds| kinds.iter().any(|kind| kind == "bin"))
+                && message["package_id"]
+                    .as_str()
+                    .is_some_and(|id| id.contains("instrument-metrics-examples"))
+                && message["target"]["kind"] == serde_json::json!(["bin"])
+                && message["profile"]["test"] == false
         })
         .filter_map(|message| {
-            let name = message["target"]["name"].as_str()?.to_owned();
+            let name = message["target"]["name"].as_str()?;
             let executable = message["executable"].as_str()?;
-            Some((name, PathBuf::from(executable)))
+            EXAMPLES
+                .contains(&name)
+                .then(|| (name.to_owned(), PathBuf::from(executable)))
         })
         .collect();
     eprintln!(
