@@ -40,12 +40,15 @@ impl BuildInfo {
             None,
             SharedString::const_str("The running build: always 1, with the build in the labels."),
         );
+        // The exporter's escaper takes `\\` and `\"` as already escaped; doubling every backslash
+        // first makes it escape each one exactly once.
+        let value = |value: &str| value.replace('\\', "\\\\");
         let mut labels = vec![
-            Label::new("name", self.name.clone()),
-            Label::new("version", self.version.clone()),
+            Label::new("name", value(&self.name)),
+            Label::new("version", value(&self.version)),
         ];
         if let Some(commit) = &self.commit {
-            labels.push(Label::new("commit", commit.clone()));
+            labels.push(Label::new("commit", value(commit)));
         }
         recorder
             .register_gauge(&Key::from_parts(name, labels), &METADATA)

@@ -39,7 +39,13 @@ pub(crate) fn var(name: &'static str) -> Result<Option<String>, Error> {
         Ok(value) => Ok(Some(value)),
         Err(std::env::VarError::NotPresent) => Ok(None),
         Err(std::env::VarError::NotUnicode(value)) => {
-            Err(invalid(name, &value.to_string_lossy(), "valid UTF-8"))
+            // A secret is not repeated into logs, even when it does not parse.
+            let shown = if name == METRICS_AUTH_TOKEN {
+                "<hidden>".into()
+            } else {
+                value.to_string_lossy()
+            };
+            Err(invalid(name, &shown, "valid UTF-8"))
         }
     }
 }

@@ -13,11 +13,7 @@ pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8"
 pub(crate) struct Endpoint {
     handle: PrometheusHandle,
     auth_token: Option<String>,
-    /// Refreshes values read at scrape time, such as process metrics.
-    before_render: Option<BeforeRender>,
 }
-
-pub(crate) type BeforeRender = Box<dyn Fn() + Send + Sync>;
 
 /// The parts of a request the endpoint looks at.
 pub(crate) struct Request<'a> {
@@ -36,25 +32,16 @@ pub(crate) struct Reply {
 }
 
 impl Endpoint {
-    pub(crate) fn new(
-        handle: PrometheusHandle,
-        auth_token: Option<String>,
-        before_render: Option<BeforeRender>,
-    ) -> Self {
-        Endpoint {
-            handle,
-            auth_token,
-            before_render,
-        }
+    pub(crate) fn new(handle: PrometheusHandle, auth_token: Option<String>) -> Self {
+        Endpoint { handle, auth_token }
     }
 
     pub(crate) fn render(&self) -> String {
-        if let Some(before_render) = &self.before_render {
-            before_render();
-        }
         let mut text = String::new();
         if let Some(registry) = crate::series::registry() {
             registry.render(&mut text);
+            #[cfg(feature = "process")]
+            crate::process::render(&mut text, registry.custom_labels());
         }
         text.push_str(&self.handle.render());
         text

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::endpoint::{BeforeRender, Endpoint};
+use crate::endpoint::Endpoint;
 use crate::listener::Listener;
 use crate::push::{self, Pusher};
 use crate::{BuildInfo, Builder, Error, series, settings};
@@ -107,18 +107,7 @@ fn install_once(builder: Builder) -> Result<Exporter, Error> {
         .clone()
         .unwrap_or_else(BuildInfo::executable)
         .register(&recorder, &builder.prefix());
-    #[cfg(feature = "process")]
-    let before_render: Option<BeforeRender> = {
-        let process = crate::process::ProcessMetrics::register(&recorder);
-        Some(Box::new(move || process.update()))
-    };
-    #[cfg(not(feature = "process"))]
-    let before_render: Option<BeforeRender> = None;
-    let endpoint = Arc::new(Endpoint::new(
-        handle.clone(),
-        builder.auth_token.clone(),
-        before_render,
-    ));
+    let endpoint = Arc::new(Endpoint::new(handle.clone(), builder.auth_token.clone()));
     let background = match (socket, &builder.push) {
         (Some(socket), _) => Some(Background::Listen(
             Listener::spawn(socket, Arc::clone(&endpoint)).map_err(Error::Spawn)?,

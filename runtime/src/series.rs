@@ -106,6 +106,12 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 }
 
 impl Registry {
+    /// `name="value",` for each custom label, escaped.
+    #[cfg(feature = "process")]
+    pub(crate) fn custom_labels(&self) -> &str {
+        &self.custom_labels
+    }
+
     /// Creates the series of one call site; they live as long as the process, like the call site.
     /// The series of one call site; call sites with the same names and labels (two nested
     /// functions of one name) share them, as they would share a `metrics` key. They live as long
