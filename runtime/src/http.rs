@@ -43,6 +43,10 @@ type RouteOf = Arc<dyn Fn(&http::Extensions) -> Option<String> + Send + Sync>;
 
 /// A [`Layer`] recording the HTTP metrics above for every request of the services it wraps.
 ///
+/// With axum, apply it with `Router::layer` after every `route`, `merge`, `nest` and
+/// `fallback`: a router merged in afterwards brings its own, unmeasured fallback, and a layer
+/// wrapped around the whole router runs before routing, so it sees no route template.
+///
 /// ```no_run
 /// # #[cfg(feature = "axum")]
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -67,7 +71,7 @@ struct Config {
     route_of: RouteOf,
     group_status: bool,
     excluded: Vec<String>,
-    names: OnceLock<Names>,
+    names: OnceLock<Arc<Names>>,
 }
 
 struct Names {
@@ -215,6 +219,7 @@ where
 /// One request being served, until its response body is finished or dropped.
 struct Exchange {
     config: Arc<Config>,
+    names: Arc<Names>,
     handler: String,
     method: &'static str,
     start: Instant,
@@ -247,6 +252,7 @@ impl Exchange {
         in_progress.increment(1.0);
         Exchange {
             config,
+            names,
             handler,
             method,
             start: Instant::now(),
@@ -259,7 +265,7 @@ impl Exchange {
     }
 
     fn finish(&self) {
-        let names = self.config.names();
+        let names = &self.names;
         let code = match self.status {
             Some(status) => status.as_u16(),
             None if self.failed => 500,
@@ -298,19 +304,26 @@ impl Exchange {
 }
 
 impl Config {
-    fn names(&self) -> &Names {
-        self.names.get_or_init(|| {
-            let prefix = settings::prefix();
-            let names = Names {
-                requests: format!("{prefix}http_requests_total"),
-                duration: format!("{prefix}http_request_duration_seconds"),
-                request_size: format!("{prefix}http_request_size_bytes"),
-                response_size: format!("{prefix}http_response_size_bytes"),
-                in_progress: format!("{prefix}http_requests_in_progress"),
-            };
-            metrics::with_recorder(|recorder| describe(recorder, &names));
-            names
-        })
+    /// The names, kept once `install()` has fixed the prefix and the recorder; before that (or
+    /// with a foreign recorder and no `install()`) made again per request, so a later
+    /// `install()` is not stuck with names and HELP text from before it.
+    fn names(&self) -> Arc<Names> {
+        if let Some(names) = self.names.get() {
+            return Arc::clone(names);
+        }
+        let prefix = settings::prefix();
+        let names = Arc::new(Names {
+            requests: format!("{prefix}http_requests_total"),
+            duration: format!("{prefix}http_request_duration_seconds"),
+            request_size: format!("{prefix}http_request_size_bytes"),
+            response_size: format!("{prefix}http_response_size_bytes"),
+            in_progress: format!("{prefix}http_requests_in_progress"),
+        });
+        metrics::with_recorder(|recorder| describe(recorder, &names));
+        if settings::installed() {
+            let _ = self.names.set(Arc::clone(&names));
+        }
+        names
     }
 }
 

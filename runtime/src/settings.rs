@@ -27,6 +27,12 @@ fn get() -> Option<Arc<Settings>> {
         .clone()
 }
 
+/// Whether `install()` set the settings.
+#[cfg(feature = "http")]
+pub(crate) fn installed() -> bool {
+    get().is_some()
+}
+
 /// The prefix of every family name: `namespace_subsystem_`, or empty.
 pub(crate) fn prefix() -> String {
     get()
