@@ -1,0 +1,396 @@
+//! The dashboards and rules in `dashboards/` are the generator's default output, follow the
+//! namespace prefix, are well formed, and pass `promtool check rules` and their own
+//! `promtool test rules` unit tests.
+
+mod dashboards_support;
+#[allow(dead_code, reason = "these tests use part of the shared helpers")]
+mod support;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::Command;
+
+use dashboards_support::{
+    RuleKind, all_value, dashboards_dir, files_under, generate, has_prefix, label_values_query,
+    metric_names, panel_queries, read, read_json, rules, run_generator, substitute, variables,
+    with_prefix, yaml_values,
+};
+use support::process::require_on_path;
+use support::scratch::ScratchDir;
+
+const RULE_FILES: [&str; 2] = ["recording_rules.yml", "alert_rules.yml"];
+const DASHBOARDS: [&str; 2] = ["functions.json", "http.json"];
+const UNIT_TESTS: [&str; 3] = [
+    "tests/functions_test.yml",
+    "tests/http_test.yml",
+    "tests/instances_test.yml",
+];
+
+/// Options that change every threshold, the prefix and the families at once.
+const CUSTOM: &[&str] = &[
+    "--namespace",
+    "acme",
+    "--subsystem",
+    "shop",
+    "--family",
+    "function_calls",
+    "--family",
+    "pipeline_stage",
+    "--error-ratio",
+    "0.05",
+    "--p99-seconds",
+    "0.3",
+    "--for",
+    "90s",
+    "--jobs",
+    "api,web.internal",
+    "--keep-labels",
+    "environment,region",
+];
+
+#[test]
+fn checked_in_files_are_the_generators_default_output() {
+    let scratch = ScratchDir::new("dashboards-default");
+    generate(scratch.path(), &[]);
+    let checked_in = dashboards_dir();
+    let expected = files_under(scratch.path());
+    assert_eq!(
+        files_under(&checked_in),
+        expected,
+        "dashboards/ holds other files than the generator writes; \
+         run `cargo run -p instrument-metrics-examples --bin dashboards`"
+    );
+    for file in &expected {
+        assert!(
+            read(&checked_in.join(file)) == read(&scratch.path().join(file)),
+            "dashboards/{} differs from the generator's output; \
+             run `cargo run -p instrument-metrics-examples --bin dashboards` and commit the result",
+            file.display()
+        );
+    }
+}
+
+/// The expressions of a generated file, with template variables set to their "All" values so
+/// they are PromQL: panel queries and variable selectors of dashboards; `expr`, `record` and
+/// `series` of rule and test files.
+fn expressions(dir: &Path, file: &str) -> Vec<String> {
+    let path = dir.join(file);
+    let raw: Vec<String> = if file.ends_with(".json") {
+        let dashboard = read_json(&path);
+        let mut exprs: Vec<String> = panel_queries(&dashboard)
+            .into_iter()
+            .map(|query| query.expr)
+            .collect();
+        exprs.extend(
+            variables(&dashboard)
+                .iter()
+                .filter_map(label_values_query)
+                .map(|(selector, _)| selector),
+        );
+        exprs
+    } else {
+        let text = read(&path);
+        ["expr", "record", "series"]
+            .iter()
+            .flat_map(|key| yaml_values(&text, key))
+            .collect()
+    };
+    raw.iter()
+        .map(|expr| substitute(expr, all_value).unwrap_or_else(|error| panic!("{file}: {error}")))
+        .collect()
+}
+
+fn names_in(dir: &Path, file: &str) -> BTreeSet<String> {
+    expressions(dir, file)
+        .iter()
+        .flat_map(|expr| metric_names(expr).unwrap_or_else(|error| panic!("{file}: {error}")))
+        .collect()
+}
+
+#[test]
+fn namespace_prefixes_every_metric_name_in_every_expression() {
+    let default = ScratchDir::new("dashboards-plain");
+    let acme = ScratchDir::new("dashboards-acme");
+    generate(default.path(), &[]);
+    generate(acme.path(), &["--namespace", "acme"]);
+    // `up` is Prometheus's own series, never prefixed.
+    let own = |name: &String| name != "up";
+    for file in DASHBOARDS.iter().chain(&RULE_FILES).chain(&UNIT_TESTS) {
+        let plain = names_in(default.path(), file);
+        let prefixed = names_in(acme.path(), file);
+        // instances_test.yml reads only `up`; every other file reads families of ours.
+        assert!(
+            !plain.is_empty() && (file.contains("instances") || plain.iter().any(own)),
+            "{file}: found too few metric names to check: {plain:?}"
+        );
+        let unprefixed: Vec<&String> = prefixed
+            .iter()
+            .filter(|name| own(name) && !has_prefix(name, "acme_"))
+            .collect();
+        assert!(
+            unprefixed.is_empty(),
+            "{file} written with --namespace acme reads names without acme_: {unprefixed:?}"
+        );
+        let expected: BTreeSet<String> = plain
+            .iter()
+            .map(|name| {
+                if own(name) {
+                    with_prefix(name, "acme_")
+                } else {
+                    name.clone()
+                }
+            })
+            .collect();
+        assert_eq!(
+            prefixed, expected,
+            "{file}: --namespace acme should change exactly the names, by adding acme_"
+        );
+    }
+    // The family variable lists the names under the prefix and strips it again.
+    let functions = read_json(&acme.path().join("functions.json"));
+    let family = variables(&functions)
+        .into_iter()
+        .find(|variable| variable["name"] == "family")
+        .expect("a family variable");
+    assert!(
+        family["definition"]
+            .as_str()
+            .is_some_and(|query| query.contains(r#"__name__=~"acme_.+_total""#)),
+        "{family}"
+    );
+    assert_eq!(family["regex"], "/^acme_(.+)_total$/", "{family}");
+    // Namespace and subsystem together make one prefix, as METRICS_NAMESPACE and
+    // METRICS_SUBSYSTEM do.
+    let both = ScratchDir::new("dashboards-acme-shop");
+    generate(both.path(), &["--namespace", "acme", "--subsystem", "shop"]);
+    for file in DASHBOARDS.iter().chain(&RULE_FILES) {
+        for name in names_in(both.path(), file) {
+            assert!(
+                name == "up" || has_prefix(&name, "acme_shop_"),
+                "{file}: {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_dashboards_are_well_formed() {
+    for file in DASHBOARDS {
+        let dashboard = read_json(&dashboards_dir().join(file));
+        let defined: BTreeSet<String> = variables(&dashboard)
+            .iter()
+            .filter_map(|variable| variable["name"].as_str().map(str::to_owned))
+            .collect();
+        for required in ["datasource", "job", "instance"] {
+            assert!(
+                defined.contains(required),
+                "{file}: no ${required} variable"
+            );
+        }
+        let panels = dashboard["panels"].as_array().expect("panels");
+        let ids: BTreeSet<u64> = panels
+            .iter()
+            .filter_map(|panel| panel["id"].as_u64())
+            .collect();
+        assert_eq!(ids.len(), panels.len(), "{file}: panel ids are not unique");
+        for panel in panels {
+            let title = panel["title"].as_str().unwrap_or_default();
+            assert_eq!(
+                panel["datasource"]["uid"], "${datasource}",
+                "{file}: {title}"
+            );
+            assert!(panel["gridPos"]["w"].as_u64().is_some(), "{file}: {title}");
+            let targets = panel["targets"].as_array().expect("targets");
+            assert!(!targets.is_empty(), "{file}: {title} has no query");
+            let refs: BTreeSet<&str> = targets
+                .iter()
+                .filter_map(|target| target["refId"].as_str())
+                .collect();
+            assert_eq!(refs.len(), targets.len(), "{file}: {title}: refIds repeat");
+        }
+        for query in panel_queries(&dashboard) {
+            let context = format!("{file}: {} {}", query.panel, query.ref_id);
+            // Every variable an expression uses exists (or is one of Grafana's own).
+            substitute(&query.expr, |name| {
+                (defined.contains(name) || name.starts_with("__")).then_some("x")
+            })
+            .unwrap_or_else(|error| panic!("{context}: {error}"));
+            // Percentile legends name their percentile.
+            if let Some(q) = query
+                .expr
+                .strip_prefix("histogram_quantile(")
+                .and_then(|rest| rest.split(',').next())
+            {
+                let percentile = format!(
+                    "p{}",
+                    (q.parse::<f64>().expect("a quantile") * 100.0).round()
+                );
+                assert!(
+                    query.legend.starts_with(&percentile),
+                    "{context}: legend {:?} does not say {percentile}",
+                    query.legend
+                );
+            }
+            // Ratios are 0, not NaN or missing, for idle functions and routes.
+            if query.panel.contains("ratio") || query.panel.contains("failing") {
+                assert!(
+                    query.expr.contains("clamp_min(") && query.expr.contains(" or"),
+                    "{context}: a ratio needs the zero-safe form: {}",
+                    query.expr
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_generator_rejects_invalid_options_and_names_them() {
+    for (args, mentions) in [
+        (&["--namespace", "9lives"][..], "--namespace"),
+        (&["--namespace", "__x"][..], "--namespace"),
+        (&["--family", "calls_total"][..], "_total"),
+        (&["--error-ratio", "1.5"][..], "--error-ratio"),
+        (&["--p99-seconds", "0"][..], "--p99-seconds"),
+        (&["--for", "5 minutes"][..], "--for"),
+        (&["--out"][..], "--out needs a value"),
+        (&["--colour"][..], "--colour"),
+    ] {
+        let output = run_generator(args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(mentions), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn rule_files_hold_the_documented_rules() {
+    let recording = rules(&read(&dashboards_dir().join("recording_rules.yml")));
+    let alerts = rules(&read(&dashboards_dir().join("alert_rules.yml")));
+    assert!(recording.iter().all(|rule| rule.kind == RuleKind::Record));
+    assert!(alerts.iter().all(|rule| rule.kind == RuleKind::Alert));
+    let recorded: Vec<&str> = recording.iter().map(|rule| rule.name.as_str()).collect();
+    for name in [
+        "function:function_calls:rate5m",
+        "function:function_calls_errors:ratio_rate5m",
+        "function:function_calls_duration_seconds:p99_rate5m",
+        "handler:http_requests:rate5m",
+        "handler:http_requests_5xx:ratio_rate5m",
+        "handler:http_request_duration_seconds:p99_rate5m",
+    ] {
+        assert!(
+            recorded.contains(&name),
+            "{name} is not recorded: {recorded:?}"
+        );
+    }
+    let expr_of = |alert: &str| {
+        alerts
+            .iter()
+            .find(|rule| rule.name == alert)
+            .map(|rule| rule.expr.as_str())
+            .unwrap_or_else(|| panic!("no alert {alert}"))
+    };
+    assert_eq!(
+        expr_of("FunctionErrorRatioHigh"),
+        "function:function_calls_errors:ratio_rate5m > 0.01"
+    );
+    assert_eq!(
+        expr_of("FunctionLatencyHigh"),
+        "function:function_calls_duration_seconds:p99_rate5m > 1"
+    );
+    assert_eq!(expr_of("InstanceDown"), "up == 0");
+    assert!(read(&dashboards_dir().join("alert_rules.yml")).contains("for: 5m"));
+
+    // The flags change the thresholds.
+    let custom = ScratchDir::new("dashboards-custom");
+    generate(custom.path(), CUSTOM);
+    let text = read(&custom.path().join("alert_rules.yml"));
+    let alerts = rules(&text);
+    let exprs: Vec<&str> = alerts.iter().map(|rule| rule.expr.as_str()).collect();
+    for expected in [
+        "function:acme_shop_function_calls_errors:ratio_rate5m > 0.05",
+        "function:acme_shop_pipeline_stage_duration_seconds:p99_rate5m > 0.3",
+        r#"up{job=~"api|web\\.internal"} == 0"#,
+    ] {
+        assert!(exprs.contains(&expected), "{expected} not in {exprs:?}");
+    }
+    assert_eq!(yaml_values(&text, "for"), vec!["90s"; alerts.len()]);
+}
+
+fn promtool(args: &[&str], dir: &Path) -> String {
+    let promtool = require_on_path("promtool", "prometheus");
+    let output = Command::new(&promtool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run {}: {error}", promtool.display()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        output.status.success(),
+        "promtool {args:?} in {} exited with {}:\n{text}",
+        dir.display(),
+        output.status
+    );
+    text
+}
+
+#[test]
+#[ignore = "needs promtool; run by scripts/test"]
+fn promtool_check_rules_is_clean() {
+    let custom = ScratchDir::new("dashboards-check");
+    generate(custom.path(), CUSTOM);
+    for dir in [dashboards_dir().as_path(), custom.path()] {
+        let report = promtool(&["check", "rules", RULE_FILES[0], RULE_FILES[1]], dir);
+        // Lint findings (duplicate rules, ...) are printed while the exit status stays 0.
+        let findings: Vec<&str> = report
+            .lines()
+            .map(str::trim)
+            .filter(|line| {
+                !line.is_empty() && !line.starts_with("Checking ") && !line.starts_with("SUCCESS: ")
+            })
+            .collect();
+        assert!(
+            findings.is_empty(),
+            "promtool check rules in {} reported:\n{report}",
+            dir.display()
+        );
+        assert_eq!(report.matches("SUCCESS").count(), 2, "{report}");
+    }
+}
+
+#[test]
+#[ignore = "needs promtool; run by scripts/test"]
+fn promtool_unit_tests_pass_for_the_default_and_custom_thresholds() {
+    let custom = ScratchDir::new("dashboards-unit");
+    generate(custom.path(), CUSTOM);
+    for dir in [dashboards_dir().as_path(), custom.path()] {
+        let args: Vec<&str> = ["test", "rules"].into_iter().chain(UNIT_TESTS).collect();
+        let report = promtool(&args, dir);
+        assert_eq!(
+            report.matches("SUCCESS").count(),
+            UNIT_TESTS.len(),
+            "promtool test rules in {}:\n{report}",
+            dir.display()
+        );
+        assert!(!report.contains("FAILED"), "{report}");
+    }
+    // Every alert is checked firing and quiet in the checked-in tests.
+    let tests: String = UNIT_TESTS
+        .iter()
+        .map(|file| read(&dashboards_dir().join(file)))
+        .collect();
+    for alert in rules(&read(&dashboards_dir().join("alert_rules.yml"))) {
+        let checks = tests
+            .matches(&format!("alertname: {}\n", alert.name))
+            .count();
+        assert!(
+            checks >= 2,
+            "{} is checked {checks} times; it needs a firing and a quiet check",
+            alert.name
+        );
+    }
+    assert!(tests.contains("exp_alerts: []"));
+}
