@@ -1,6 +1,7 @@
 //! End to end: the `pipeline` example as a user runs it, scraped over real TCP, linted by
 //! `promtool check metrics`, and scraped by a real Prometheus whose query API must then compute
-//! `rate(function_calls_total[1m])` for every stage.
+//! the rate of calls for every stage (`pipeline_stage_total`) and for `run`
+//! (`function_calls_total`).
 //!
 //! These tests need `prometheus` and `promtool` (Debian's `prometheus` package), so they are
 //! ignored by default; `scripts/test` installs the package and runs them with
@@ -24,6 +25,16 @@ use support::scratch::ScratchDir;
 
 /// The instrumented functions of the example, by their `function` label.
 const STAGES: [&str; 4] = ["extract", "transform", "load", "run"];
+
+/// The family base of each instrumented function: the stages share `name = "pipeline_stage"`,
+/// `run` keeps the default.
+fn family(function: &str) -> &'static str {
+    if function == "run" {
+        "function_calls"
+    } else {
+        "pipeline_stage"
+    }
+}
 
 /// Faults frequent enough that errors in every stage and a panic in `transform` show up within a
 /// few seconds (the example runs about ten pipelines a second).
@@ -57,6 +68,9 @@ fn metrics_endpoint_serves_every_stage_and_result() {
         ("function_calls_total", "counter"),
         ("function_calls_duration_seconds", "histogram"),
         ("function_calls_in_flight", "gauge"),
+        ("pipeline_stage_total", "counter"),
+        ("pipeline_stage_duration_seconds", "histogram"),
+        ("pipeline_stage_in_flight", "gauge"),
     ] {
         assert_eq!(
             types.get(family).map(String::as_str),
@@ -69,23 +83,33 @@ fn metrics_endpoint_serves_every_stage_and_result() {
         );
     }
     let samples = exposition::parse(&text).unwrap_or_else(|error| panic!("{error}\n{text}"));
-    for sample in samples
-        .iter()
-        .filter(|sample| sample.name.starts_with("function_calls_"))
-    {
+    for sample in samples.iter().filter(|sample| {
+        sample.name.starts_with("function_calls_") || sample.name.starts_with("pipeline_stage_")
+    }) {
         assert_eq!(
             sample.label("module"),
             "pipeline",
             "module label of {sample:?}"
         );
     }
+    for sample in samples
+        .iter()
+        .filter(|sample| sample.name.starts_with("pipeline_stage_"))
+    {
+        assert_eq!(
+            (sample.label("pipeline"), sample.label("stage")),
+            ("ingest", sample.label("function")),
+            "literal labels of {sample:?}"
+        );
+    }
     for stage in STAGES {
-        let of_stage = |name: &'static str| {
+        let of_stage = |suffix: &'static str| {
+            let name = format!("{}{suffix}", family(stage));
             samples
                 .iter()
                 .filter(move |sample| sample.name == name && sample.label("function") == stage)
         };
-        let buckets: Vec<&Sample> = of_stage("function_calls_duration_seconds_bucket").collect();
+        let buckets: Vec<&Sample> = of_stage("_duration_seconds_bucket").collect();
         assert!(
             buckets.len() > 1,
             "{stage}: the duration histogram has real buckets, not a summary\n{text}"
@@ -94,24 +118,20 @@ fn metrics_endpoint_serves_every_stage_and_result() {
             buckets.iter().any(|bucket| bucket.label("le") == "+Inf"),
             "{stage}: no +Inf bucket\n{text}"
         );
-        let count = of_stage("function_calls_duration_seconds_count")
+        let count = of_stage("_duration_seconds_count")
             .map(|sample| sample.value)
             .sum::<f64>();
         assert!(
             count > 0.0,
-            "{stage}: function_calls_duration_seconds_count is {count}\n{text}"
+            "{stage}: _duration_seconds_count is {count}\n{text}"
         );
         assert_eq!(
-            of_stage("function_calls_duration_seconds_sum").count(),
+            of_stage("_duration_seconds_sum").count(),
             1,
             "{stage}: no _sum\n{text}"
         );
-        let in_flight: Vec<&Sample> = of_stage("function_calls_in_flight").collect();
-        assert_eq!(
-            in_flight.len(),
-            1,
-            "{stage}: function_calls_in_flight\n{text}"
-        );
+        let in_flight: Vec<&Sample> = of_stage("_in_flight").collect();
+        assert_eq!(in_flight.len(), 1, "{stage}: _in_flight\n{text}");
         assert!(
             (0.0..=1.0).contains(&in_flight[0].value),
             "{stage}: the pipeline runs one call at a time: {:?}",
@@ -190,7 +210,9 @@ fn prometheus_scrapes_the_pipeline_and_computes_rates_per_stage() {
     // `rate` needs two scrapes inside the window: a few seconds at a 1 s scrape interval.
     let query = format!(
         "/api/v1/query?query={}",
-        http::encode_query_value("rate(function_calls_total[1m])")
+        http::encode_query_value(
+            r#"rate({__name__=~"pipeline_stage_total|function_calls_total"}[1m])"#
+        )
     );
     let answer = poll(STARTUP_LIMIT, POLL_INTERVAL, || {
         let answer = prometheus.api(&query)?;
@@ -236,8 +258,7 @@ fn prometheus_scrapes_the_pipeline_and_computes_rates_per_stage() {
     assert_eq!(functions, BTreeSet::from(STAGES), "{answer}");
 }
 
-/// The stages whose `rate(function_calls_total[1m])` series, summed over results, are not yet
-/// above zero in a query answer.
+/// The stages whose rate of calls, summed over results, is not yet above zero in a query answer.
 fn stages_without_positive_rate(answer: &Value) -> Vec<&'static str> {
     let series = answer["data"]["result"]
         .as_array()
@@ -303,16 +324,18 @@ impl Pipeline {
     }
 
     /// Scrapes `/metrics` until every stage has `ok` and `error` results and `transform` has
-    /// panicked at least once; returns that scrape.
+    /// panicked at least once; returns that scrape. The stages' errors carry the variant of their
+    /// error enum (`error="timeout"`, ...), `run`'s do not.
     fn scrape_until_every_result_shows(&mut self) -> String {
         let addr = self.addr;
         poll(FAULTS_LIMIT, POLL_INTERVAL, || {
             let response = http::get(addr, "/metrics")?;
             let samples = exposition::parse(&response.body)?;
             let calls = |function: &str, result: &str| {
+                let name = format!("{}_total", family(function));
                 samples
                     .iter()
-                    .filter(|sample| sample.name == "function_calls_total")
+                    .filter(|sample| sample.name == name)
                     .filter(|sample| {
                         sample.label("function") == function && sample.label("result") == result
                     })
@@ -328,6 +351,19 @@ impl Pipeline {
                 .collect();
             if calls("run", "panic") > 0.0 {
                 missing.push("run/panic should stay 0: the panic is caught inside run".into());
+            }
+            let unlabelled_errors: Vec<&Sample> = samples
+                .iter()
+                .filter(|sample| sample.name == "pipeline_stage_total")
+                .filter(|sample| {
+                    sample.label("result") == "error" && sample.label("error").is_empty()
+                })
+                .filter(|sample| sample.value > 0.0)
+                .collect();
+            if !unlabelled_errors.is_empty() {
+                missing.push(format!(
+                    "stage errors without their variant: {unlabelled_errors:?}"
+                ));
             }
             if missing.is_empty() {
                 Ok(response.body)

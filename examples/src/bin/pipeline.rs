@@ -7,15 +7,24 @@
 //! instrumented, so `/metrics` shows, per stage, how often it ran and with which result, how
 //! long it took, and how many calls are in flight.
 //!
+//! The three stages share one family, `pipeline_stage` (`name = "pipeline_stage"`), told apart
+//! by literal labels: `pipeline="ingest"` and `stage="extract"`, `"transform"` or `"load"`.
+//! `run` keeps the default family, `function_calls`.
+//!
 //! Like real jobs, this one fails now and then: the source times out, a line does not parse, the
-//! warehouse rejects a batch (each a `Result::Err`, counted as `result="error"`), and once in a
-//! while the source sends a currency the transform was never written for, and it panics
-//! (`result="panic"`). The panic is caught where the blocking task is joined, that run fails,
-//! and the loop goes on.
+//! warehouse rejects a batch. Each is a `Result::Err` of `StageError`, which derives
+//! `MetricLabel`, so the failure is counted with its variant: `result="error",error="timeout"`,
+//! `"bad_input"` or `"unavailable"`. Once in a while the source sends a currency the transform
+//! was never written for, and it panics (`result="panic"`). The panic is caught where the
+//! blocking task is joined, that run fails (`function="run",result="error"`), and the loop goes
+//! on.
 //!
 //! ```text
 //! cargo run -p instrument-metrics-examples --bin pipeline
-//! curl localhost:9000/metrics
+//! curl -s localhost:9000/metrics | grep '^pipeline_stage_total'
+//! pipeline_stage_total{function="extract",module="pipeline",pipeline="ingest",stage="extract",result="ok"} 412
+//! pipeline_stage_total{function="extract",module="pipeline",pipeline="ingest",stage="extract",result="error",error="timeout"} 9
+//! ...
 //! ```
 //!
 //! It runs until killed. Environment, all optional:
@@ -33,7 +42,7 @@ use std::fmt;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use instrument_metrics::instrument_metrics;
+use instrument_metrics::{MetricLabel, instrument_metrics};
 use instrument_metrics_examples::knobs::{self, KnobError};
 use instrument_metrics_examples::rng::Rng;
 
@@ -136,7 +145,8 @@ async fn run_jobs(settings: &Settings) {
     println!("{tally}");
 }
 
-/// The whole pipeline, once: extract, transform, load.
+/// The whole pipeline, once: extract, transform, load. Recorded with the defaults, in the
+/// `function_calls` families.
 #[instrument_metrics]
 async fn run(source: &mut Source, warehouse: &mut Warehouse) -> Result<LoadReport, PipelineError> {
     let batch = extract(source).await?;
@@ -148,7 +158,10 @@ async fn run(source: &mut Source, warehouse: &mut Warehouse) -> Result<LoadRepor
 }
 
 /// Fetches the next batch of raw order lines from the source.
-#[instrument_metrics]
+#[instrument_metrics(
+    name = "pipeline_stage",
+    labels(pipeline = "ingest", stage = "extract")
+)]
 async fn extract(source: &mut Source) -> Result<RawBatch, StageError> {
     let batch = source.next_batch();
     // The source is a remote service: most of extract is waiting for it.
@@ -168,7 +181,10 @@ async fn extract(source: &mut Source) -> Result<RawBatch, StageError> {
 }
 
 /// Parses raw lines into orders and prices them in euros.
-#[instrument_metrics]
+#[instrument_metrics(
+    name = "pipeline_stage",
+    labels(pipeline = "ingest", stage = "transform")
+)]
 fn transform(batch: RawBatch) -> Result<Vec<Order>, StageError> {
     let started = Instant::now();
     let mut orders = Vec::with_capacity(batch.lines.len());
@@ -187,7 +203,7 @@ fn transform(batch: RawBatch) -> Result<Vec<Order>, StageError> {
 }
 
 /// Writes orders to the warehouse.
-#[instrument_metrics]
+#[instrument_metrics(name = "pipeline_stage", labels(pipeline = "ingest", stage = "load"))]
 async fn load(warehouse: &mut Warehouse, orders: Vec<Order>) -> Result<LoadReport, StageError> {
     tokio::time::sleep(
         warehouse
@@ -260,22 +276,20 @@ fn to_eur_cents(cents: u64, currency: &str) -> u64 {
     cents * rate / 1000
 }
 
-/// A failed stage, as its `Err`.
-#[derive(Debug)]
+/// A failed stage, as its `Err`. As a `MetricLabel`, each variant is an `error` label value: a
+/// fixed set, whatever the fields hold (batch ids and reasons stay out of the labels).
+#[derive(Debug, MetricLabel)]
 enum StageError {
-    SourceTimeout {
-        batch: u64,
-        after: Duration,
-    },
+    #[metric_label(rename = "timeout")]
+    SourceTimeout { batch: u64, after: Duration },
+    #[metric_label(rename = "bad_input")]
     Malformed {
         batch: u64,
         line: usize,
         reason: String,
     },
-    SinkRejected {
-        orders: usize,
-        reason: &'static str,
-    },
+    #[metric_label(rename = "unavailable")]
+    SinkRejected { orders: usize, reason: &'static str },
 }
 
 impl fmt::Display for StageError {
@@ -530,5 +544,15 @@ mod tests {
         let mut poisoned = Source::new(Rng::seeded(3), 0.0, 1.0);
         let batch = poisoned.next_batch();
         assert!(std::panic::catch_unwind(move || transform(batch)).is_err());
+    }
+
+    #[test]
+    fn stage_errors_label_by_variant() {
+        assert_eq!(StageError::VALUES, ["timeout", "bad_input", "unavailable"]);
+        let rejected = StageError::SinkRejected {
+            orders: 3,
+            reason: "full",
+        };
+        assert_eq!(rejected.label(), "unavailable");
     }
 }

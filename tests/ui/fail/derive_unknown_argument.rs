@@ -1,0 +1,12 @@
+use instrument_metrics::MetricLabel;
+
+#[derive(MetricLabel)]
+enum StageError {
+    Timeout,
+    #[metric_label(renamed = "bad")]
+    BadInput,
+}
+
+fn main() {
+    let _ = [StageError::Timeout, StageError::BadInput];
+}
