@@ -152,9 +152,12 @@ fn label_values(args: &Args, krate: &Path) -> Vec<TokenStream> {
     args.labels
         .iter()
         .filter_map(|label| match &label.value {
-            LabelSource::Expression(expr) => Some(quote_spanned! {expr.span()=>
-                #krate::__private::LabelValue::of(&(#expr))
-            }),
+            LabelSource::Expression(expr) => {
+                // Only the argument carries the user's span: a missing `MetricLabel` is reported on
+                // the expression, and the runtime path is not linted as the user's code.
+                let value = quote_spanned!(expr.span()=> &(#expr));
+                Some(quote!(#krate::__private::LabelValue::of(#value)))
+            }
             LabelSource::Literal(_) => None,
         })
         .collect()

@@ -553,8 +553,13 @@ fn invalid_values_stop_the_process_naming_variable_and_value() {
         );
         let stderr =
             std::fs::read_to_string(scratch.join(&format!("{name}.stderr"))).unwrap_or_default();
-        // The message shows the value as Rust's `{:?}` does (lossily, when it is not UTF-8).
-        let shown = format!("{:?}", value.to_string_lossy().trim());
+        // The message shows the value as Rust's `{:?}` does (lossily, when it is not UTF-8), except
+        // the auth token: a secret is never echoed.
+        let shown = if variable == "METRICS_AUTH_TOKEN" {
+            format!("{:?}", "<hidden>")
+        } else {
+            format!("{:?}", value.to_string_lossy().trim())
+        };
         let expected = format!("invalid value {shown} for {variable}");
         assert!(
             stderr.contains(&expected),
