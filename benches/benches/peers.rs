@@ -253,6 +253,16 @@ mod parts {
         quanta::Instant::now().elapsed()
     }
 
+    /// Two raw time-stamp-counter reads through a `quanta::Clock` held by the caller, scaled to
+    /// nanoseconds once: what `quanta::Instant::now` costs without its thread-local clock
+    /// override lookup and per-read scaling.
+    #[divan::bench(sample_size = HUNDREDS)]
+    fn quanta_raw_pair() -> u64 {
+        static CLOCK: LazyLock<quanta::Clock> = LazyLock::new(quanta::Clock::new);
+        let start = CLOCK.raw();
+        CLOCK.delta_as_nanos(start, CLOCK.raw())
+    }
+
     /// What a call site does to find the active recorder: a thread-local check for a local
     /// recorder, then the global one.
     #[divan::bench(sample_size = NANOS)]

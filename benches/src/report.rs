@@ -1,5 +1,9 @@
 //! Reads what the bench binaries print (divan's tables and the `allocs_per_call` lines) and
 //! computes `scripts/bench`'s summary line from it.
+//!
+//! `scripts/bench` runs every binary several times (rounds), because some results vary more
+//! between processes than within one (autometrics' registry lookups, hash seeds, memory layout):
+//! each benchmark's figure is the median, over the rounds, of divan's per-run median.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -10,6 +14,61 @@ pub type Medians = BTreeMap<String, f64>;
 
 /// Allocations per call, by `binary/variant`.
 pub type Allocations = BTreeMap<String, f64>;
+
+/// Adds to one run's medians the overheads of [`keys::OVERHEADS`]: differences within one process,
+/// taken before the runs are combined, so that a run's plain call is only compared with its own.
+pub fn add_overheads(medians: &mut Medians) {
+    for (name, instrumented, plain) in keys::OVERHEADS {
+        if let (Some(instrumented), Some(plain)) = (medians.get(instrumented), medians.get(plain)) {
+            medians.insert(name.to_owned(), instrumented - plain);
+        }
+    }
+}
+
+/// Every run's value of each benchmark, in the order the runs were read.
+pub type Runs = BTreeMap<String, Vec<f64>>;
+
+/// Collects the medians of several runs (one [`Medians`] per run) by benchmark.
+pub fn collect_runs<'a>(runs: impl IntoIterator<Item = &'a Medians>) -> Runs {
+    let mut all = Runs::new();
+    for run in runs {
+        for (name, median) in run {
+            all.entry(name.clone()).or_default().push(*median);
+        }
+    }
+    all
+}
+
+/// The median over runs of each benchmark's median.
+pub fn median_of_runs(runs: &Runs) -> Medians {
+    runs.iter()
+        .map(|(name, values)| (name.clone(), median(values)))
+        .collect()
+}
+
+/// The middle value; the mean of the two middle ones for an even count; NaN for none.
+pub fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
+    }
+}
+
+/// The most allocations per call each variant made in any run: a steady state allocates the same
+/// in every run, and one run's allocation is not noise to be voted away.
+pub fn max_allocations<'a>(runs: impl IntoIterator<Item = &'a Allocations>) -> Allocations {
+    let mut most = Allocations::new();
+    for run in runs {
+        for (name, per_call) in run {
+            let entry = most.entry(name.clone()).or_insert(*per_call);
+            *entry = entry.max(*per_call);
+        }
+    }
+    most
+}
 
 const BRANCHES: [&str; 2] = ["├─ ", "╰─ "];
 
@@ -115,10 +174,18 @@ pub mod keys {
     pub const INSTRUMENTED: &str = "instrumented/sync/t=1";
     /// `#[autometrics(track_concurrency)]` on the synchronous function.
     pub const AUTOMETRICS: &str = "autometrics/track_concurrency";
-    /// `#[instrument_metrics]` with metrics disabled.
-    pub const DISABLED: &str = "disabled/sync/t=1";
-    /// The plain call in the disabled binary's process.
-    pub const DISABLED_PLAIN: &str = "disabled/plain";
+    /// `#[instrument_metrics]` with metrics disabled minus the plain call in the same run, added
+    /// by [`add_overheads`](super::add_overheads).
+    pub const DISABLED_OVERHEAD: &str = "disabled/overhead_vs_plain";
+    /// Overheads over the plain call of the same process: (row added, instrumented, plain).
+    pub const OVERHEADS: [(&str, &str, &str); 2] = [
+        (DISABLED_OVERHEAD, "disabled/sync/t=1", "disabled/plain"),
+        (
+            "excluded/overhead_vs_plain",
+            "excluded/sync/t=1",
+            "excluded/plain",
+        ),
+    ];
     /// Variants whose allocations count: the instrumented ones with the exporter installed.
     pub const ALLOCATIONS_PREFIX: &str = "instrumented/";
 }
@@ -157,7 +224,7 @@ impl Summary {
             floor_ns: get(keys::FLOOR)?,
             instrumented_ns: get(keys::INSTRUMENTED)?,
             autometrics_ns: get(keys::AUTOMETRICS)?,
-            disabled_overhead_ns: get(keys::DISABLED)? - get(keys::DISABLED_PLAIN)?,
+            disabled_overhead_ns: get(keys::DISABLED_OVERHEAD)?,
             allocs_per_call: instrumented_allocations,
         })
     }
@@ -268,11 +335,38 @@ disabled         fastest       │ slowest       │ median        │ mean     
     #[test]
     fn summary_line() {
         let text = format!("{PEERS}\n{OTHERS}");
-        let summary = Summary::compute(&parse_divan(&text), &parse_allocations(&text)).unwrap();
+        let mut medians = parse_divan(&text);
+        add_overheads(&mut medians);
+        let summary = Summary::compute(&medians, &parse_allocations(&text)).unwrap();
         assert_eq!(
             summary.to_string(),
             "summary: floor_ns=248.2 instrumented_ns=160.0 ratio_vs_floor=0.645 autometrics_ns=1600.0 \
              speedup_vs_autometrics=10.00 disabled_overhead_ns=0.50 allocs_per_call=0.00100"
+        );
+    }
+
+    #[test]
+    fn medians_over_runs() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        assert!(median(&[]).is_nan());
+        let first = parse_divan(PEERS);
+        let mut second = first.clone();
+        second.insert("peers/floor/t=1".into(), 300.0);
+        let mut third = first.clone();
+        third.insert("peers/floor/t=1".into(), 100.0);
+        let runs = collect_runs([&first, &second, &third]);
+        assert_eq!(runs["peers/floor/t=1"], [248.2, 300.0, 100.0]);
+        assert_eq!(median_of_runs(&runs)["peers/floor/t=1"], 248.2);
+    }
+
+    #[test]
+    fn allocations_take_the_most_of_any_run() {
+        let first = parse_allocations("allocs_per_call instrumented/sync 0.00000\n");
+        let second = parse_allocations("allocs_per_call instrumented/sync 0.01000\n");
+        assert_eq!(
+            max_allocations([&first, &second])["instrumented/sync"],
+            0.01
         );
     }
 

@@ -1,5 +1,6 @@
-//! Reads the outputs of the bench binaries (files named on the command line), prints every
-//! median next to the floor, then the summary line last.
+//! Reads the outputs of the bench binaries (files named on the command line, one run of one
+//! binary each, several runs of a binary allowed), prints every benchmark's median over the runs
+//! next to the floor, then the summary line last.
 //!
 //! Usage: `bench-summary <divan output>...`
 
@@ -8,12 +9,15 @@ use std::process::ExitCode;
 use instrument_metrics_benches::report::{self, Summary, keys};
 
 fn main() -> ExitCode {
-    let mut text = String::new();
+    let mut medians = Vec::new();
+    let mut allocations = Vec::new();
     for path in std::env::args().skip(1) {
         match std::fs::read_to_string(&path) {
-            Ok(contents) => {
-                text.push_str(&contents);
-                text.push('\n');
+            Ok(text) => {
+                let mut run = report::parse_divan(&text);
+                report::add_overheads(&mut run);
+                medians.push(run);
+                allocations.push(report::parse_allocations(&text));
             }
             Err(error) => {
                 eprintln!("bench-summary: cannot read {path}: {error}");
@@ -21,19 +25,27 @@ fn main() -> ExitCode {
             }
         }
     }
-    let medians = report::parse_divan(&text);
-    let allocations = report::parse_allocations(&text);
+    let runs = report::collect_runs(&medians);
+    let medians = report::median_of_runs(&runs);
+    let allocations = report::max_allocations(&allocations);
 
     let floor = medians.get(keys::FLOOR).copied();
-    println!("{:<48} {:>12} {:>9}", "median per call", "ns", "x floor");
+    println!(
+        "{:<40} {:>12} {:>8}   each run (ns)",
+        "median of runs (ns per call)", "ns", "x floor"
+    );
     for (name, median) in &medians {
         let ratio = floor.map_or_else(String::new, |floor| format!("{:.3}", median / floor));
-        println!("{name:<48} {median:>12.1} {ratio:>9}");
+        let each: Vec<String> = runs[name].iter().map(|run| format!("{run:.1}")).collect();
+        println!("{name:<40} {median:>12.1} {ratio:>8}   {}", each.join(" "));
     }
     println!();
-    println!("{:<48} {:>12}", "allocations per call", "allocs");
+    println!(
+        "{:<40} {:>12}",
+        "allocations per call (most of any run)", "allocs"
+    );
     for (name, per_call) in &allocations {
-        println!("{name:<48} {per_call:>12.5}");
+        println!("{name:<40} {per_call:>12.5}");
     }
     println!();
 
