@@ -247,12 +247,13 @@ impl CallSite {
         values: &[&'static str],
         global: bool,
     ) -> Option<Handles> {
+        // `own` checks the exclusion itself (install() reaches it directly); check it once.
+        if global && let Some(registry) = series::registry() {
+            return self.own(registry, values);
+        }
         let function = self.function();
         if settings::is_excluded(function) {
             return None;
-        }
-        if global && let Some(registry) = series::registry() {
-            return self.own(registry, values);
         }
         Some(Handles::Facade(self.register(
             recorder,
