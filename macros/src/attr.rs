@@ -38,95 +38,39 @@ pub(crate) enum LabelSource {
 }
 
 #[derive(Clone)]
+pub(crate) struct Bound {
+    pub(crate) seconds: f64,
+    /// The literal as written, `-0.5` included, where errors about this bound go.
+    pub(crate) written: Expr,
+}
+
+#[derive(Clone)]
 pub(crate) struct Buckets {
     /// The whole `[..]`, where errors about the list as a whole go.
     pub(crate) span: Span,
-    pub(crate) bounds: Vec<(f64, Span)>,
+    pub(crate) bounds: Vec<Bound>,
 }
 
 impl Args {
-    /// Parses all arguments, reporting every problem found, not only the first.
-    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<Args> {
+    /// Parses all arguments, recovering after a malformed one so that every problem is found,
+    /// not only the first. The arguments that did parse come back with the errors, so that the
+    /// rules can be checked on them too.
+    pub(crate) fn parse(tokens: TokenStream) -> (Args, Option<syn::Error>) {
         let mut args = Args::default();
-        let mut errors: Option<syn::Error> = None;
-        let mut report = |error: syn::Error| match &mut errors {
-            Some(errors) => errors.combine(error),
-            None => errors = Some(error),
-        };
+        let mut state = ParseState::default();
         let parsed = syn::meta::parser(|meta| {
-            let given_twice = |meta: &ParseNestedMeta| {
-                let name = meta
-                    .path
-                    .get_ident()
-                    .map(ToString::to_string)
-                    .unwrap_or_default();
-                syn::Error::new_spanned(&meta.path, format!("`{name}` is given twice; keep one"))
-            };
-            if meta.path.is_ident("crate") {
-                let path = crate_path(&meta)?;
-                if args.krate.replace(path).is_some() {
-                    report(given_twice(&meta));
-                }
-            } else if meta.path.is_ident("name") {
-                let name = string(&meta, "`name = \"pipeline_stage\"`")?;
-                if args.name.replace(name).is_some() {
-                    report(given_twice(&meta));
-                }
-            } else if meta.path.is_ident("labels") {
-                if !args.labels.is_empty() {
-                    report(given_twice(&meta));
-                }
-                meta.parse_nested_meta(|label| {
-                    args.labels.push(label_arg(&label)?);
-                    Ok(())
-                })?;
-            } else if meta.path.is_ident("buckets") {
-                let buckets = buckets(&meta)?;
-                if args.buckets.replace(buckets).is_some() {
-                    report(given_twice(&meta));
-                }
-            } else if meta.path.is_ident("in_flight") {
-                let form = "`in_flight = false`";
-                let value = meta
-                    .value()
-                    .map_err(|_| meta.error(format!("expected {form}")))?;
-                let flag: LitBool = value.parse().map_err(|error| {
-                    syn::Error::new(error.span(), format!("expected `true` or `false`: {form}"))
-                })?;
-                if args.in_flight.replace(flag).is_some() {
-                    report(given_twice(&meta));
-                }
-            } else if meta.path.is_ident("skip") {
-                if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-                    return Err(meta.error("`skip` takes no value"));
-                }
-                let ident = meta.path.get_ident().cloned();
-                if args.skip.replace(ident.expect("is_ident")).is_some() {
-                    report(given_twice(&meta));
-                }
-            } else {
-                let path = &meta.path;
-                let name = quote::quote!(#path).to_string().replace(' ', "");
-                report(meta.error(unknown_argument(&name)));
-                // Skip the unknown argument's value so the ones after it are still checked.
-                if meta.input.peek(Token![=]) {
-                    meta.value()?.parse::<Expr>()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    // Whatever is inside, unparsed: its form is unknown too.
-                    meta.input.parse::<proc_macro2::TokenTree>()?;
-                }
+            if let Err(error) = argument(&meta, &mut args, &mut state) {
+                state.report(error);
+                skip_to_next_argument(&meta)?;
             }
             Ok(())
         })
         .parse2(tokens);
-        // A malformed argument stops parsing; the problems reported before it still count.
+        // Only a malformed argument *name* stops parsing; what was found before it still counts.
         if let Err(malformed) = parsed {
-            report(malformed);
+            state.report(malformed);
         }
-        match errors {
-            Some(errors) => Err(errors),
-            None => Ok(args),
-        }
+        (args, state.found)
     }
 
     /// The arguments of a method in an instrumented impl block: the block's, overridden
@@ -148,6 +92,107 @@ impl Args {
             skip: method.skip,
         }
     }
+}
+
+/// The problems found so far, combined into one error so that all are shown together, and the
+/// arguments seen so far, to find repeats.
+#[derive(Default)]
+struct ParseState {
+    found: Option<syn::Error>,
+    seen: Vec<String>,
+}
+
+impl ParseState {
+    fn report(&mut self, error: syn::Error) {
+        match &mut self.found {
+            Some(errors) => errors.combine(error),
+            None => self.found = Some(error),
+        }
+    }
+}
+
+/// One argument, stored in `args`. Problems that do not stop parsing (a repeated argument) are
+/// reported to `state`; a malformed value or an unknown name is returned.
+fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> syn::Result<()> {
+    let Some(name) = meta
+        .path
+        .get_ident()
+        .map(ToString::to_string)
+        .filter(|name| ACCEPTED.contains(&name.as_str()))
+    else {
+        let path = &meta.path;
+        let name = quote::quote!(#path).to_string().replace(' ', "");
+        // The value of an unknown argument has no known form; it is skipped unread.
+        return Err(meta.error(unknown_argument(&name)));
+    };
+    // Checked before the value, so that a repeat is reported even when a value is malformed.
+    if state.seen.contains(&name) {
+        state.report(syn::Error::new_spanned(
+            &meta.path,
+            format!("`{name}` is given twice; keep one"),
+        ));
+    }
+    state.seen.push(name.clone());
+    match name.as_str() {
+        "crate" => args.krate = Some(crate_path(meta)?),
+        "name" => args.name = Some(string(meta, "`name = \"pipeline_stage\"`")?),
+        "labels" => labels(meta, &mut args.labels, state)?,
+        "buckets" => args.buckets = buckets(meta, state)?,
+        "in_flight" => {
+            let form = "`in_flight = false`";
+            let value = meta
+                .value()
+                .map_err(|_| meta.error(format!("expected {form}")))?;
+            let flag: LitBool = value.parse().map_err(|error| {
+                syn::Error::new(error.span(), format!("expected `true` or `false`: {form}"))
+            })?;
+            args.in_flight = Some(flag);
+        }
+        "skip" => {
+            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                return Err(meta.error("`skip` takes no value"));
+            }
+            args.skip = meta.path.get_ident().cloned();
+        }
+        _ => unreachable!("every accepted argument has an arm"),
+    }
+    Ok(())
+}
+
+/// Skips what is left of an argument, up to the comma before the next one.
+fn skip_to_next_argument(meta: &ParseNestedMeta) -> syn::Result<()> {
+    while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// `labels(stage = "extract", kind = job.kind, shard)`, recovering after a malformed label the
+/// same way the arguments do.
+fn labels(
+    meta: &ParseNestedMeta,
+    labels: &mut Vec<LabelArg>,
+    state: &mut ParseState,
+) -> syn::Result<()> {
+    let content;
+    syn::parenthesized!(content in meta.input);
+    // Parsed as a stream of its own, so that a label name syn cannot read stops only the labels.
+    let tokens: TokenStream = content.parse()?;
+    let parsed = syn::meta::parser(|label| {
+        match label_arg(&label) {
+            Ok(label) => labels.push(label),
+            Err(error) => {
+                state.report(error);
+                skip_to_next_argument(&label)?;
+            }
+        }
+        Ok(())
+    })
+    .parse2(tokens);
+    if let Err(malformed) = parsed {
+        state.report(malformed);
+    }
+    Ok(())
 }
 
 fn string(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
@@ -183,7 +228,9 @@ fn label_arg(label: &ParseNestedMeta) -> syn::Result<LabelArg> {
 }
 
 /// `buckets = [0.005, 0.01, 1]`: numeric literals only, so they can be checked at compile time.
-fn buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
+/// Every bound that is not a number literal is reported; the list is then left out, so the
+/// ordering rules are not checked against bounds that are missing from it.
+fn buckets(meta: &ParseNestedMeta, state: &mut ParseState) -> syn::Result<Option<Buckets>> {
     const FORM: &str = "`buckets = [0.01, 0.1, 1.0]`, bounds in seconds";
     let value = meta
         .value()
@@ -195,18 +242,24 @@ fn buckets(meta: &ParseNestedMeta) -> syn::Result<Buckets> {
             format!("expected a list of numbers: {FORM}"),
         ));
     };
-    let bounds = array
-        .elems
-        .iter()
-        .map(bound)
-        .collect::<syn::Result<Vec<_>>>()?;
-    Ok(Buckets {
+    let mut bounds = Vec::new();
+    let mut malformed = false;
+    for result in array.elems.iter().map(bound) {
+        match result {
+            Ok(bound) => bounds.push(bound),
+            Err(error) => {
+                state.report(error);
+                malformed = true;
+            }
+        }
+    }
+    Ok((!malformed).then(|| Buckets {
         span: array.span(),
         bounds,
-    })
+    }))
 }
 
-fn bound(expr: &Expr) -> syn::Result<(f64, Span)> {
+fn bound(expr: &Expr) -> syn::Result<Bound> {
     let number = |lit: &Lit| match lit {
         Lit::Float(float) => float.base10_parse::<f64>().ok(),
         Lit::Int(int) => int.base10_parse::<f64>().ok(),
@@ -220,9 +273,12 @@ fn bound(expr: &Expr) -> syn::Result<(f64, Span)> {
         },
         _ => None,
     };
-    value.map(|value| (value, expr.span())).ok_or_else(|| {
-        syn::Error::new_spanned(expr, "a bucket bound is a number literal, in seconds")
-    })
+    let written = expr.clone();
+    value
+        .map(|seconds| Bound { seconds, written })
+        .ok_or_else(|| {
+            syn::Error::new_spanned(expr, "a bucket bound is a number literal, in seconds")
+        })
 }
 
 /// `crate = path`, with errors that show the expected form instead of syn's generic ones.

@@ -15,7 +15,7 @@ use crate::{future, rules};
 /// errors that matter and not the ones a missing item would cause.
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     let parsed: syn::Result<Item> = syn::parse2(item.clone());
-    let args = Args::parse(args).and_then(|args| rules::check(&args).map(|()| args));
+    let args = arguments(args);
     let checked = parsed.and_then(|item| check::target(&item).map(|target| (item, target)));
     match (args, checked) {
         (Ok(args), Ok((item, target))) => expand(&args, item, target),
@@ -76,7 +76,7 @@ fn method_args(block: &Args, method: &mut ImplItemFn) -> syn::Result<Args> {
     let attr = method.attrs.remove(position);
     let own = match &attr.meta {
         syn::Meta::Path(_) => Args::default(),
-        syn::Meta::List(list) => Args::parse(list.tokens.clone())?,
+        syn::Meta::List(list) => arguments(list.tokens.clone())?,
         syn::Meta::NameValue(name_value) => {
             return Err(syn::Error::new_spanned(
                 name_value,
@@ -84,8 +84,21 @@ fn method_args(block: &Args, method: &mut ImplItemFn) -> syn::Result<Args> {
             ));
         }
     };
-    rules::check(&own)?;
     Ok(block.overridden_by(own))
+}
+
+/// Parsed and checked arguments, or every problem with them: the malformed ones and the rules
+/// broken by those that did parse, together.
+fn arguments(tokens: TokenStream) -> syn::Result<Args> {
+    let (args, malformed) = Args::parse(tokens);
+    match (malformed, rules::check(&args)) {
+        (None, Ok(())) => Ok(args),
+        (Some(mut malformed), Err(broken)) => {
+            malformed.combine(broken);
+            Err(malformed)
+        }
+        (Some(error), Ok(())) | (None, Err(error)) => Err(error),
+    }
 }
 
 /// The body of an instrumented function.
@@ -198,7 +211,7 @@ fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
         let bounds = buckets
             .bounds
             .iter()
-            .map(|(bound, _)| proc_macro2::Literal::f64_suffixed(*bound));
+            .map(|bound| proc_macro2::Literal::f64_suffixed(bound.seconds));
         spec.extend(quote!(.buckets(&[#(#bounds),*])));
     }
     if let Some(in_flight) = &args.in_flight {

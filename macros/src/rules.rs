@@ -1,7 +1,7 @@
 //! What the arguments must say: Prometheus naming rules, label rules and bucket rules, each
 //! reported on the offending token with what to write instead.
 
-use crate::attr::{Args, LabelSource};
+use crate::attr::{Args, Bound, LabelSource};
 
 /// Labels this crate sets itself, and the ones Prometheus reserves.
 const RESERVED_LABELS: &[&str] = &["function", "module", "result", "error", "le", "quantile"];
@@ -52,15 +52,22 @@ pub(crate) fn check(args: &Args) -> syn::Result<()> {
                 "`buckets` needs at least one bound, in seconds",
             ));
         }
-        for (index, (bound, span)) in buckets.bounds.iter().enumerate() {
+        for (
+            index,
+            Bound {
+                seconds: bound,
+                written,
+            },
+        ) in buckets.bounds.iter().enumerate()
+        {
             if !bound.is_finite() || *bound <= 0.0 {
-                errors.push(syn::Error::new(
-                    *span,
+                errors.push(syn::Error::new_spanned(
+                    written,
                     format!("a bucket bound is a positive finite number of seconds, not {bound}"),
                 ));
-            } else if let Some((previous, _)) = index
+            } else if let Some(previous) = index
                 .checked_sub(1)
-                .map(|previous| buckets.bounds[previous])
+                .map(|previous| buckets.bounds[previous].seconds)
                 && previous >= *bound
             {
                 let problem = if previous == *bound {
@@ -68,8 +75,8 @@ pub(crate) fn check(args: &Args) -> syn::Result<()> {
                 } else {
                     "is below"
                 };
-                errors.push(syn::Error::new(
-                    *span,
+                errors.push(syn::Error::new_spanned(
+                    written,
                     format!("bucket bounds must be strictly increasing: {bound} {problem} the bound before it ({previous})"),
                 ));
             }
