@@ -2,6 +2,7 @@
 //! (`prometheus_exporter::init()`, a `metrics-exporter-prometheus` 0.17 recorder with buckets).
 
 use std::hint::black_box;
+use std::pin::pin;
 use std::time::Duration;
 
 use autometrics::{autometrics, prometheus_exporter};
@@ -26,7 +27,7 @@ fn main() {
     sink(default_work(7));
     sink(concurrency_work(7));
     sink(concurrency_work_result(7));
-    sink(block_on(concurrency_work_async(7)));
+    sink(block_on(pin!(concurrency_work_async(7))));
     if benchmarking() {
         alloc::report(
             "autometrics",
@@ -39,7 +40,7 @@ fn main() {
                     sink(concurrency_work_result(black_box(7)));
                 }),
                 ("track_concurrency_async", &mut || {
-                    sink(block_on(concurrency_work_async(black_box(7))));
+                    sink(block_on(pin!(concurrency_work_async(black_box(7)))));
                 }),
             ],
         );
@@ -101,5 +102,5 @@ fn track_concurrency_result() -> Result<u64, WorkError> {
 
 #[divan::bench(sample_size = MICROS)]
 fn track_concurrency_async() -> u64 {
-    block_on(concurrency_work_async(black_box(7)))
+    block_on(pin!(concurrency_work_async(black_box(7))))
 }

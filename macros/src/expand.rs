@@ -112,28 +112,34 @@ fn instrument(sig: &Signature, mut block: Block, args: &Args) -> Block {
     let values = label_values(args, krate);
     let labelled = !values.is_empty();
     let never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
+    let guard = Ident::new("__im_guard", Span::mixed_site());
     if sig.asyncness.is_some() {
+        // An `async fn` body starts at the first poll, so the call is entered there, and the
+        // user's body runs as an inner `async` block (where `return` and `?` keep their meaning).
         if never {
-            // `!` cannot be a generic argument on stable Rust, and left to inference it is still
-            // unknown when `classify` is checked; `Infallible` is a nameable type with no values.
+            // `!` cannot be a generic argument on stable Rust; `Infallible` is a nameable type
+            // with no values.
             return syn::parse_quote!({
                 #site
-                match #krate::__private::instrument_labelled::<::core::convert::Infallible, _, _, _>(
-                    &__IM_SITE, [#(#values),*], async move #block, #classify,
-                ).await {}
+                let #guard = __IM_SITE.enter_with(&[#(#values),*]);
+                match #krate::__private::in_body::<::core::convert::Infallible, _>(&#guard, async move #block).await {}
             });
         }
         let output = return_type(&sig.output);
+        let value = Ident::new("__im_value", Span::mixed_site());
         return syn::parse_quote!({
             #site
-            #krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], async move #block, #classify).await
+            let #guard = __IM_SITE.enter_with(&[#(#values),*]);
+            let #value = #krate::__private::in_body::<#output, _>(&#guard, async move #block).await;
+            #guard.finish(#krate::__private::Classify(&#value).outcome());
+            #value
         });
     }
     if never {
         // A function that never returns has no outcome to classify: the guard sees its panic.
         return syn::parse_quote!({
             #site
-            let __im_guard = __IM_SITE.enter_with(&[#(#values),*]);
+            let #guard = __IM_SITE.enter_with(&[#(#values),*]);
             #block
         });
     }

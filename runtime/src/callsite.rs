@@ -16,18 +16,12 @@ use crate::recorder::{self, Active};
 use crate::series::{self, CallSeries, Names};
 use crate::settings;
 
-/// Set by `install()` when `ENABLE_METRICS` is false: every call site then costs one load.
-static DISABLED: AtomicBool = AtomicBool::new(false);
-
-/// Whether `install()` turned recording off (`ENABLE_METRICS=false`).
-#[inline]
-pub(crate) fn disabled() -> bool {
-    DISABLED.load(Ordering::Relaxed)
-}
-
+/// `ENABLE_METRICS=false`: every call site is switched off, so that each call costs one load.
 #[cfg(feature = "exporter")]
 pub(crate) fn disable() {
-    DISABLED.store(true, Ordering::Relaxed);
+    for site in crate::__private::CALL_SITES {
+        site.off.store(true, Ordering::Relaxed);
+    }
 }
 
 const DEFAULT_FAMILY: &str = "function_calls";
@@ -50,6 +44,9 @@ pub struct CallSite {
     spec: Spec,
     function: OnceLock<String>,
     resolved: OnceLock<Resolved>,
+    /// Set by `install()` when metrics are disabled or this function is excluded; checked
+    /// before anything else, so such a call costs one load.
+    off: AtomicBool,
 }
 
 /// The attribute's arguments, as the runtime needs them.
@@ -108,6 +105,7 @@ impl CallSite {
             },
             function: OnceLock::new(),
             resolved: OnceLock::new(),
+            off: AtomicBool::new(false),
         }
     }
 
@@ -153,6 +151,12 @@ impl CallSite {
             .get_or_init(|| crate::label::function_label((self.locate)(), self.name))
     }
 
+    /// Whether calls of this function are not recorded: metrics are disabled, or it is excluded.
+    #[inline]
+    pub(crate) fn is_off(&self) -> bool {
+        self.off.load(Ordering::Relaxed)
+    }
+
     /// Starts a call of a function without argument labels.
     #[inline]
     pub fn enter(&'static self) -> Guard {
@@ -161,11 +165,18 @@ impl CallSite {
 
     /// Starts a call: the in-flight gauge goes up and the clock starts. The returned guard
     /// records the call when it is finished or dropped. `values` are the argument labels' values.
-    #[inline]
+    #[inline(always)]
     pub fn enter_with(&'static self, values: &[LabelValue]) -> Guard {
-        if disabled() {
+        if self.is_off() {
             return Guard::inert();
         }
+        self.enter_on(values)
+    }
+
+    /// [`CallSite::enter_with`] once the site is known to be on: out of line, so that what
+    /// inlines into every instrumented function is the check above.
+    #[inline(never)]
+    fn enter_on(&'static self, values: &[LabelValue]) -> Guard {
         metrics::with_recorder(|recorder| {
             // The no-op recorder: nothing is installed anywhere yet.
             if size_of_val(recorder) == 0 {
@@ -205,11 +216,15 @@ impl CallSite {
         }
     }
 
-    /// Registers this call site's series with the installed exporter before its first call, when
-    /// they are known without one: sites with argument labels learn the value sets from their
-    /// first call, and register every combination then.
+    /// Switches an excluded call site off, and registers the others' series with the installed
+    /// exporter before their first call, when they are known without one: sites with argument
+    /// labels learn the value sets from their first call, and register every combination then.
     #[cfg(feature = "exporter")]
     pub(crate) fn preregister(&'static self) {
+        if settings::is_excluded(self.function()) {
+            self.off.store(true, Ordering::Relaxed);
+            return;
+        }
         if !self.spec.argument_labels.is_empty() {
             return;
         }
@@ -218,7 +233,7 @@ impl CallSite {
         };
         self.resolved.get_or_init(|| Resolved {
             recorder: global,
-            slots: Box::new([OnceLock::from(self.own(registry, &[]))]),
+            slots: Box::new([OnceLock::from(Some(self.own(registry, &[])))]),
         });
     }
 
@@ -247,13 +262,13 @@ impl CallSite {
         values: &[&'static str],
         global: bool,
     ) -> Option<Handles> {
-        // `own` checks the exclusion itself (install() reaches it directly); check it once.
-        if global && let Some(registry) = series::registry() {
-            return self.own(registry, values);
-        }
         let function = self.function();
+        // Excluded sites are switched off by `install()`; this is for calls that race with it.
         if settings::is_excluded(function) {
             return None;
+        }
+        if global && let Some(registry) = series::registry() {
+            return Some(self.own(registry, values));
         }
         Some(Handles::Facade(self.register(
             recorder,
@@ -263,22 +278,14 @@ impl CallSite {
     }
 
     /// Resolves to the installed exporter's own series.
-    fn own(
-        &'static self,
-        registry: &'static series::Registry,
-        values: &[&'static str],
-    ) -> Option<Handles> {
-        let function = self.function();
-        if settings::is_excluded(function) {
-            return None;
-        }
-        let labels = self.series_labels(function, values);
-        Some(Handles::Own(registry.register(
+    fn own(&'static self, registry: &'static series::Registry, values: &[&'static str]) -> Handles {
+        let labels = self.series_labels(self.function(), values);
+        Handles::Own(registry.register(
             self.names(),
             &labels,
             self.spec.buckets,
             self.spec.in_flight,
-        )))
+        ))
     }
 
     fn series_labels(

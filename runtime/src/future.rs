@@ -16,6 +16,7 @@ use crate::outcome::Classified;
 pub struct Instrumented<F, C, const N: usize> {
     site: &'static CallSite,
     labels: [LabelValue; N],
+    /// `None` from the start when the call site is off: the future is then polled as is.
     classify: Option<C>,
     guard: Option<Guard>,
     future: F,
@@ -31,7 +32,7 @@ impl<F, C, const N: usize> Instrumented<F, C, N> {
         Instrumented {
             site,
             labels,
-            classify: Some(classify),
+            classify: (!site.is_off()).then_some(classify),
             guard: None,
             future,
         }
@@ -45,22 +46,86 @@ where
 {
     type Output = F::Output;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         // SAFETY: `future` is structurally pinned: it is never moved out of `self` nor handed out
         // other than pinned, `Instrumented` is `Unpin` only when `F` is (auto trait), and it has
         // no `Drop` impl that could move it. The other fields are not pinned.
         let this = unsafe { self.get_unchecked_mut() };
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        let (site, labels) = (this.site, &this.labels);
-        let guard = this.guard.get_or_insert_with(|| site.enter_with(labels));
-        guard.set_in_body(true);
-        let poll = future.poll(cx);
-        guard.set_in_body(false);
-        if let Poll::Ready(output) = &poll
-            && let (Some(guard), Some(classify)) = (this.guard.take(), this.classify.take())
-        {
-            guard.finish(classify(output));
+        if this.classify.is_none() {
+            // Off (or, against the `Future` contract, polled after completion): inlined into the
+            // caller, so that an off call site costs one branch.
+            return future.poll(cx);
         }
+        poll_recorded(
+            this.site,
+            &this.labels,
+            &mut this.guard,
+            &mut this.classify,
+            future,
+            cx,
+        )
+    }
+}
+
+/// A poll of a recorded call: the clock starts at the first, the outcome is taken at the last.
+#[inline(never)]
+fn poll_recorded<F, C>(
+    site: &'static CallSite,
+    labels: &[LabelValue],
+    guard: &mut Option<Guard>,
+    classify: &mut Option<C>,
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output>
+where
+    F: Future,
+    C: FnOnce(&F::Output) -> Classified,
+{
+    let running = guard.get_or_insert_with(|| site.enter_with(labels));
+    running.set_in_body(true);
+    let poll = future.poll(cx);
+    running.set_in_body(false);
+    if let Poll::Ready(output) = &poll
+        && let (Some(guard), Some(classify)) = (guard.take(), classify.take())
+    {
+        guard.finish(classify(output));
+    }
+    poll
+}
+
+/// The body of an instrumented `async fn`, awaited inside it after its guard was taken (at the
+/// first poll, where an `async fn` body starts). While a poll runs, the guard is marked as in the
+/// body, so that a panic inside a poll is told apart from a drop between polls. Lighter than
+/// [`Instrumented`]: the guard is a local of the `async fn`, so an off call site adds a branch
+/// per poll, not a wrapper state.
+#[must_use = "futures do nothing unless polled"]
+pub struct InBody<'guard, F> {
+    guard: &'guard Guard,
+    future: F,
+}
+
+impl<'guard, F> InBody<'guard, F> {
+    pub(crate) fn new(guard: &'guard Guard, future: F) -> Self {
+        InBody { guard, future }
+    }
+}
+
+impl<F: Future> Future for InBody<'_, F> {
+    type Output = F::Output;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: as in `Instrumented::poll`: `future` is structurally pinned and never moved.
+        let this = unsafe { self.get_unchecked_mut() };
+        let future = unsafe { Pin::new_unchecked(&mut this.future) };
+        if !this.guard.is_live() {
+            return future.poll(cx);
+        }
+        this.guard.set_in_body(true);
+        let poll = future.poll(cx);
+        this.guard.set_in_body(false);
         poll
     }
 }

@@ -1,5 +1,7 @@
 //! The per-call guard: it owns the start time and records the call exactly once.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::clock::Instant;
 
 use crate::callsite::Handles;
@@ -15,7 +17,9 @@ pub struct Guard {
 struct Live {
     handles: Slot,
     start: Instant,
-    in_body: bool,
+    /// Atomic so that the body of an `async fn` can mark it through a shared borrow held
+    /// across `.await` (a `Cell` would make the user's future `!Send`); only ever relaxed.
+    in_body: AtomicBool,
 }
 
 enum Slot {
@@ -45,21 +49,27 @@ impl Guard {
             live: Some(Live {
                 handles,
                 start: Instant::now(),
-                in_body: true,
+                in_body: AtomicBool::new(true),
             }),
         }
     }
 
     /// Marks whether the body is running; a future's guard is outside the body between polls.
     #[inline]
-    pub(crate) fn set_in_body(&mut self, in_body: bool) {
-        if let Some(live) = &mut self.live {
-            live.in_body = in_body;
+    pub(crate) fn set_in_body(&self, in_body: bool) {
+        if let Some(live) = &self.live {
+            live.in_body.store(in_body, Ordering::Relaxed);
         }
     }
 
-    /// Records the call with the outcome of its returned value.
+    /// Whether the call is recorded at all (not off, and a recorder was installed).
     #[inline]
+    pub(crate) fn is_live(&self) -> bool {
+        self.live.is_some()
+    }
+
+    /// Records the call with the outcome of its returned value.
+    #[inline(always)]
     pub fn finish(self, outcome: Classified) {
         // Taken out without running `Drop`, which would only find nothing left to record.
         let mut guard = std::mem::ManuallyDrop::new(self);
@@ -70,7 +80,9 @@ impl Guard {
 }
 
 impl Live {
-    #[inline]
+    /// Out of line, so that what inlines into every instrumented function is the check for a
+    /// live guard.
+    #[inline(never)]
     fn record(self, outcome: Classified) {
         self.handles.get().finish(outcome, self.start.elapsed());
     }
@@ -89,7 +101,7 @@ impl Slot {
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Some(live) = self.live.take() {
-            let outcome = if live.in_body {
+            let outcome = if live.in_body.load(Ordering::Relaxed) {
                 Outcome::Panic
             } else {
                 Outcome::Cancelled

@@ -3,7 +3,7 @@
 use std::future::Future;
 
 pub use crate::callsite::CallSite;
-pub use crate::future::Instrumented;
+pub use crate::future::{InBody, Instrumented};
 pub use crate::guard::Guard;
 pub use crate::metric_label::LabelValue;
 pub use crate::outcome::{Classified, Classify, NotAResult, Outcome, Unlabelled};
@@ -37,8 +37,9 @@ where
     F: FnOnce() -> R,
     C: FnOnce(&R) -> Classified,
 {
-    // Disabled by `ENABLE_METRICS=false`: one load, then the body as if uninstrumented.
-    if crate::callsite::disabled() {
+    // Disabled by `ENABLE_METRICS=false` or excluded: one load, then the body as if
+    // uninstrumented.
+    if site.is_off() {
         return body();
     }
     let guard = site.enter_with(labels);
@@ -47,19 +48,19 @@ where
     output
 }
 
-/// Wraps a future's body as one recorded call; `R` pins the body's output type, so `?` inside an
-/// `async` block infers as it does in an `async fn`.
+/// The body of an `async fn` whose call `guard` records, polled as the body; `R` pins the
+/// body's output type, so `?` inside the `async` block infers as it does in an `async fn`.
 #[inline]
-pub fn instrument<R, F, C>(site: &'static CallSite, future: F, classify: C) -> Instrumented<F, C, 0>
+pub fn in_body<R, F>(guard: &Guard, body: F) -> InBody<'_, F>
 where
     F: Future<Output = R>,
-    C: FnOnce(&R) -> Classified,
 {
-    Instrumented::new(site, [], future, classify)
+    InBody::new(guard, body)
 }
 
-/// [`instrument`] for a function with argument labels, whose values are taken when the future
-/// is built.
+/// Wraps a future a function returns (`-> impl Future`, a boxed future) as one recorded call;
+/// `R` pins the future's output type, so `?` inside an `async` block infers as it does in an
+/// `async fn`. The values of argument labels are taken when the future is built.
 #[inline]
 pub fn instrument_labelled<R, F, C, const N: usize>(
     site: &'static CallSite,

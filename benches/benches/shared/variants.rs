@@ -3,6 +3,7 @@
 // a different process-wide state in each.
 
 use std::hint::black_box;
+use std::pin::pin;
 
 use instrument_metrics::instrument_metrics;
 use instrument_metrics_benches::executor::block_on;
@@ -50,8 +51,8 @@ async fn work_async_result(x: u64) -> Result<u64, WorkError> {
 fn call_each_once() {
     black_box(work(black_box(7)));
     black_box(work_result(black_box(7))).ok();
-    black_box(block_on(work_async(black_box(7))));
-    black_box(block_on(work_async_result(black_box(7)))).ok();
+    black_box(block_on(pin!(work_async(black_box(7)))));
+    black_box(block_on(pin!(work_async_result(black_box(7))))).ok();
 }
 
 fn report_allocations(binary: &str) {
@@ -61,10 +62,10 @@ fn report_allocations(binary: &str) {
             ("sync", &mut || sink(work(black_box(7)))),
             ("result", &mut || sink(work_result(black_box(7)))),
             ("async_ready", &mut || {
-                sink(block_on(work_async(black_box(7))));
+                sink(block_on(pin!(work_async(black_box(7)))));
             }),
             ("async_result", &mut || {
-                sink(block_on(work_async_result(black_box(7))));
+                sink(block_on(pin!(work_async_result(black_box(7)))));
             }),
         ],
     );
@@ -79,7 +80,7 @@ fn plain() -> u64 {
 /// An `async fn` without instrumentation, created and polled once to completion.
 #[divan::bench(sample_size = NANOS)]
 fn plain_async() -> u64 {
-    block_on(plain_work_async(black_box(7)))
+    block_on(pin!(plain_work_async(black_box(7))))
 }
 
 /// `#[instrument_metrics]` on `fn work(x: u64) -> u64`.
@@ -97,10 +98,10 @@ fn result() -> Result<u64, WorkError> {
 /// `#[instrument_metrics]` on an `async fn`, created and polled once to completion.
 #[divan::bench(sample_size = INSTRUMENTED)]
 fn async_ready() -> u64 {
-    block_on(work_async(black_box(7)))
+    block_on(pin!(work_async(black_box(7))))
 }
 
 #[divan::bench(sample_size = INSTRUMENTED)]
 fn async_result() -> Result<u64, WorkError> {
-    block_on(work_async_result(black_box(7)))
+    block_on(pin!(work_async_result(black_box(7))))
 }
