@@ -178,12 +178,32 @@ pub mod keys {
     /// by [`add_overheads`](super::add_overheads).
     pub const DISABLED_OVERHEAD: &str = "disabled/overhead_vs_plain";
     /// Overheads over the plain call of the same process: (row added, instrumented, plain).
-    pub const OVERHEADS: [(&str, &str, &str); 2] = [
+    pub const OVERHEADS: [(&str, &str, &str); 6] = [
         (DISABLED_OVERHEAD, "disabled/sync/t=1", "disabled/plain"),
+        (
+            "disabled/result_overhead_vs_plain",
+            "disabled/result",
+            "disabled/plain",
+        ),
+        (
+            "disabled/async_overhead_vs_plain_async",
+            "disabled/async_ready",
+            "disabled/plain_async",
+        ),
         (
             "excluded/overhead_vs_plain",
             "excluded/sync/t=1",
             "excluded/plain",
+        ),
+        (
+            "excluded/result_overhead_vs_plain",
+            "excluded/result",
+            "excluded/plain",
+        ),
+        (
+            "excluded/async_overhead_vs_plain_async",
+            "excluded/async_ready",
+            "excluded/plain_async",
         ),
     ];
     /// Variants whose allocations count: the instrumented ones with the exporter installed.

@@ -170,7 +170,8 @@ impl Builder {
 
     /// Excludes functions whose whole `function` label (`Type::method` for methods), or HTTP
     /// routes whose whole template, matches `pattern`; may be given several times
-    /// (`METRICS_EXCLUDED_HANDLERS`, comma-separated).
+    /// (`METRICS_EXCLUDED_HANDLERS`, comma-separated). `install()` switches excluded functions
+    /// off: a call then costs one relaxed load, and nothing is recorded into any recorder.
     #[must_use]
     pub fn exclude(mut self, pattern: &str) -> Self {
         if let Some(regex) = self.check(parse_regex("Builder::exclude", pattern)) {
