@@ -5,10 +5,10 @@
 //! Setting environment variables is `unsafe` (edition 2024): this file is its own process and
 //! holds one test, so no other thread reads the environment while it changes.
 
-mod exposition;
+mod support;
 
-use exposition::{RUNTIME_THREADS, threads_named};
 use instrument_metrics::{Builder, Error};
+use support::threads::{RUNTIME_THREADS, threads_named};
 
 const ENABLE_METRICS: &str = "ENABLE_METRICS";
 const METRICS_ADDR: &str = "METRICS_ADDR";

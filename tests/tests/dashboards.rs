@@ -2,20 +2,19 @@
 //! namespace prefix, are well formed, and pass `promtool check rules` and their own
 //! `promtool test rules` unit tests.
 
-mod dashboards_support;
-#[allow(dead_code, reason = "these tests use part of the shared helpers")]
 mod support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use dashboards_support::{
-    RuleKind, all_value, dashboards_dir, files_under, generate, has_prefix, label_values_query,
-    metric_names, panel_queries, read, read_json, rules, run_generator, substitute, variables,
-    with_prefix, yaml_values,
+use support::dashboards::{
+    all_value, dashboards_dir, files_under, generate, label_values_query, panel_queries, read,
+    read_json, run_generator, substitute, variables,
 };
 use support::process::require_on_path;
+use support::promql::{has_prefix, metric_names, with_prefix};
+use support::rules::{RuleKind, rules, yaml_values};
 use support::scratch::ScratchDir;
 
 const RULE_FILES: [&str; 2] = ["recording_rules.yml", "alert_rules.yml"];

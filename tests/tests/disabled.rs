@@ -2,13 +2,14 @@
 //! nothing, even into a recorder set afterwards, `render()` is empty, nothing listens and no
 //! thread runs.
 
-mod exposition;
+mod support;
 
 use std::io;
 
-use exposition::{RUNTIME_THREADS, recorded, threads_named};
 use instrument_metrics::{Builder, Error, instrument_metrics};
 use metrics_util::debugging::DebuggingRecorder;
+use support::recorded::recorded;
+use support::threads::{RUNTIME_THREADS, threads_named};
 
 #[instrument_metrics]
 fn disabled_sync(fail: bool) -> io::Result<u8> {

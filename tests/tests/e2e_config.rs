@@ -11,7 +11,7 @@
 //! so they are ignored by default; `scripts/test` installs it and runs them with
 //! `--include-ignored`. A missing binary fails the test: it never passes by skipping.
 
-mod e2e_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::ffi::OsString;
@@ -19,12 +19,12 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::ffi::OsStringExt;
 use std::time::Duration;
 
-use e2e_support::examples::{self, Served};
-use e2e_support::exposition::{self, Sample};
-use e2e_support::http;
-use e2e_support::process::{ChildGuard, free_loopback_addr, poll};
-use e2e_support::scratch::ScratchDir;
-use e2e_support::tools::promtool_check;
+use support::examples::{self, Served};
+use support::exposition::{self, Sample};
+use support::http;
+use support::process::{ChildGuard, free_loopback_addr, poll};
+use support::scratch::ScratchDir;
+use support::tools::promtool_check;
 
 /// The instrumented functions of the example, by their `function` label.
 const STAGES: [&str; 4] = ["extract", "transform", "load", "run"];

@@ -11,13 +11,13 @@
 //! Needs `promtool` (Debian's `prometheus`) and `python3` with `prometheus-client`, so it is
 //! ignored by default; `scripts/test` installs both and runs it with `--include-ignored`.
 
-mod e2e_support;
+mod support;
 
 use std::collections::BTreeSet;
 
-use e2e_support::exposition;
-use e2e_support::tools::{promtool_check, python_parse};
 use instrument_metrics::instrument_metrics;
+use support::exposition;
+use support::tools::{promtool_check, python_parse};
 
 /// Every character the text format escapes, a backslash that is not before a quote, one that
 /// is (the case the exporter's escaper gets wrong), and text outside ASCII.

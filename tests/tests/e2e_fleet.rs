@@ -5,8 +5,6 @@
 //! the fleet is idle, and Prometheus's fleet-wide sum of calls equals what the instances
 //! counted themselves.
 
-mod dashboards_support;
-#[allow(dead_code, reason = "this test uses part of the shared helpers")]
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,14 +17,16 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use dashboards_support::{
-    RuleKind, all_value, dashboards_dir, example_binary, label_values_query, panel_queries, post,
-    read, read_json, rules, substitute, variables,
-};
 use serde_json::Value;
+use support::dashboards::{
+    all_value, dashboards_dir, label_values_query, panel_queries, read, read_json, substitute,
+    variables,
+};
+use support::examples;
 use support::exposition;
-use support::http::{self, encode_query_value};
-use support::process::{ChildGuard, free_loopback_addr, poll, require_on_path};
+use support::http::{self, encode_query_value, post};
+use support::process::{ChildGuard, free_loopback_addr, poll, require_on_path, serve_on_free_port};
+use support::rules::{Rule, RuleKind, rules};
 use support::scratch::ScratchDir;
 
 /// Pipeline instances in the fleet.
@@ -49,8 +49,8 @@ const IDLE_WAIT: Duration = Duration::from_secs(7);
 fn a_fleet_answers_every_dashboard_and_rule_query_and_sums_its_calls() {
     let prometheus_binary = require_on_path("prometheus", "prometheus");
     // Built before anything starts, so the build does not count against the waits below.
-    example_binary("pipeline");
-    example_binary("http_service");
+    examples::binary("pipeline");
+    examples::binary("http_service");
     let started = Instant::now();
     let scratch = ScratchDir::new("e2e-fleet");
 
@@ -176,13 +176,11 @@ fn a_fleet_answers_every_dashboard_and_rule_query_and_sums_its_calls() {
     );
 
     // The rules are loaded and healthy, and every recorded series has data.
-    let rule_files: Vec<(String, Vec<dashboards_support::Rule>)> =
-        ["recording_rules.yml", "alert_rules.yml"]
-            .into_iter()
-            .map(|file| (file.to_owned(), rules(&read(&dashboards_dir().join(file)))))
-            .collect();
-    let all_rules: Vec<&dashboards_support::Rule> =
-        rule_files.iter().flat_map(|(_, rules)| rules).collect();
+    let rule_files: Vec<(String, Vec<Rule>)> = ["recording_rules.yml", "alert_rules.yml"]
+        .into_iter()
+        .map(|file| (file.to_owned(), rules(&read(&dashboards_dir().join(file)))))
+        .collect();
+    let all_rules: Vec<&Rule> = rule_files.iter().flat_map(|(_, rules)| rules).collect();
     prometheus.assert_rules_healthy(all_rules.len());
     for rule in all_rules
         .iter()
@@ -348,8 +346,8 @@ fn a_fleet_answers_every_dashboard_and_rule_query_and_sums_its_calls() {
 /// function, value): the `_total` samples with a `function` label (`function_calls_total`,
 /// `pipeline_stage_total`, ...; HTTP counters have none).
 fn own_calls(addr: SocketAddr) -> Result<Vec<(String, String, f64)>, String> {
-    let response = http::get(addr, "/metrics")?;
-    Ok(exposition::parse(&response.body)?
+    let text = http::get(addr, "/metrics")?.text()?;
+    Ok(exposition::parse(&text)?
         .into_iter()
         .filter(|sample| sample.name.ends_with("_total") && !sample.label("function").is_empty())
         .map(|sample| {
@@ -477,15 +475,13 @@ impl HeldPipeline {
         let name = format!("pipeline-{}", index + 1);
         let (reader, writer) = std::io::pipe().map_err(|error| format!("pipe: {error}"))?;
         let stderr = scratch.join(&format!("{name}.stderr"));
-        let mut command = Command::new(example_binary("pipeline"));
-        clear_environment(&mut command);
+        let mut command = examples::command("pipeline");
         command
             .env("METRICS_ADDR", addr.to_string())
             .env("PIPELINE_ITERATIONS", RUNS.to_string())
             .env("PIPELINE_FAILURE_RATE", "0.1")
             .env("PIPELINE_PANIC_RATE", "0.05")
             .env("PIPELINE_SEED", (index + 1).to_string())
-            .env("RUST_BACKTRACE", "0")
             .stdin(Stdio::null())
             .stdout(
                 writer
@@ -609,21 +605,6 @@ impl Drop for KillOnDrop {
     }
 }
 
-/// Variables of the exporter and the examples set in the test's own environment would change
-/// names, labels or rates; the examples run with only what the test sets.
-fn clear_environment(command: &mut Command) {
-    for (variable, _) in std::env::vars_os() {
-        let variable = variable.to_string_lossy();
-        if variable.starts_with("METRICS_")
-            || variable.starts_with("PIPELINE_")
-            || variable == "APP_ADDR"
-            || variable == "ENABLE_METRICS"
-        {
-            command.env_remove(variable.as_ref());
-        }
-    }
-}
-
 /// The http_service example: its routes on `app`, `/metrics` on `metrics`.
 struct HttpService {
     app: SocketAddr,
@@ -635,12 +616,10 @@ struct HttpService {
 impl HttpService {
     fn start(scratch: &ScratchDir, metrics: SocketAddr) -> Result<HttpService, String> {
         let app = free_loopback_addr();
-        let mut command = Command::new(example_binary("http_service"));
-        clear_environment(&mut command);
+        let mut command = examples::command("http_service");
         command
             .env("APP_ADDR", app.to_string())
-            .env("METRICS_ADDR", metrics.to_string())
-            .env("RUST_BACKTRACE", "0");
+            .env("METRICS_ADDR", metrics.to_string());
         let mut process = ChildGuard::spawn("http_service", command, scratch.path());
         let started = poll(STARTUP_LIMIT, POLL_INTERVAL, || match process.exited() {
             Some(status) => Ok(Err::<(), ExitStatus>(status)),
@@ -721,46 +700,30 @@ impl Prometheus {
 
     fn start(binary: &Path, scratch: &ScratchDir, targets: &Targets) -> Prometheus {
         Prometheus::write_config(scratch, targets);
-        for attempt in 1..=3 {
-            let addr = free_loopback_addr();
-            let storage = scratch.join(&format!("tsdb-{attempt}"));
-            let mut command = Command::new(binary);
-            command
-                .arg(format!(
-                    "--config.file={}",
-                    Prometheus::config_path(scratch).display()
-                ))
-                .arg(format!("--storage.tsdb.path={}", storage.display()))
-                .arg(format!("--web.listen-address={addr}"))
-                .arg("--web.enable-lifecycle")
-                .current_dir(scratch.path());
-            let mut process =
-                ChildGuard::spawn(&format!("prometheus-{attempt}"), command, scratch.path());
-            let ready = poll(STARTUP_LIMIT, POLL_INTERVAL, || match process.exited() {
-                Some(status) => Ok(Err(status)),
-                None => match http::get(addr, "/-/ready")? {
-                    response if response.status == 200 => Ok(Ok(())),
-                    response => Err(format!("/-/ready answered {}", response.status)),
-                },
-            });
-            match ready {
-                Ok(Ok(())) => {
-                    return Prometheus {
-                        addr,
-                        process: std::cell::RefCell::new(process),
-                    };
-                }
-                Ok(Err(status)) if attempt < 3 => {
-                    eprintln!("prometheus exited with {status} on {addr}; retrying on another port")
-                }
-                Ok(Err(_)) => panic!("prometheus did not start:\n{}", process.output()),
-                Err(error) => panic!(
-                    "prometheus did not get ready on {addr}: {error}\n{}",
-                    process.output()
-                ),
-            }
+        let config = Prometheus::config_path(scratch);
+        let (addr, process) = serve_on_free_port(
+            scratch.path(),
+            "prometheus",
+            "prometheus",
+            STARTUP_LIMIT,
+            POLL_INTERVAL,
+            |addr, attempt| {
+                let storage = scratch.join(&format!("tsdb-{attempt}"));
+                let mut command = Command::new(binary);
+                command
+                    .arg(format!("--config.file={}", config.display()))
+                    .arg(format!("--storage.tsdb.path={}", storage.display()))
+                    .arg(format!("--web.listen-address={addr}"))
+                    .arg("--web.enable-lifecycle")
+                    .current_dir(scratch.path());
+                command
+            },
+            |addr| http::get_ok(addr, "/-/ready").map(drop),
+        );
+        Prometheus {
+            addr,
+            process: std::cell::RefCell::new(process),
         }
-        unreachable!("the last attempt returns or panics")
     }
 
     fn output(&self) -> String {
@@ -777,8 +740,9 @@ impl Prometheus {
     /// A successful answer of the HTTP API, as JSON.
     fn api(&self, target: &str) -> Result<Value, String> {
         let response = http::get(self.addr, target)?;
-        let json: Value = serde_json::from_str(&response.body)
-            .map_err(|error| format!("{target}: {error}: {}", response.body))?;
+        let body = response.text()?;
+        let json: Value =
+            serde_json::from_str(&body).map_err(|error| format!("{target}: {error}: {body}"))?;
         if response.status != 200 || json["status"] != "success" {
             return Err(format!("{target} answered {}: {json}", response.status));
         }

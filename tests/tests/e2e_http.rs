@@ -6,27 +6,19 @@
 //! Debian's `prometheus` package); `scripts/test` installs it and runs them with
 //! `--include-ignored`. Every wait and every request is bounded.
 
-#[allow(dead_code, reason = "the parser's comment helpers are not used here")]
-#[path = "support/exposition.rs"]
-mod exposition;
-#[path = "support/process.rs"]
-mod process;
-#[allow(dead_code, reason = "ScratchDir::join is not used here")]
-#[path = "support/scratch.rs"]
-mod scratch;
+mod support;
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use exposition::Sample;
-use process::{ChildGuard, free_loopback_addr, poll, require_on_path};
-use scratch::ScratchDir;
-use serde_json::Value;
+use support::examples;
+use support::exposition::{self, Sample};
+use support::process::{ChildGuard, free_loopback_addr, poll, serve_on_free_port};
+use support::scratch::ScratchDir;
+use support::tools::promtool_check;
 
 /// Bounds every wait: the service starting, a request, the whole load, the gauges settling.
 const STARTUP_LIMIT: Duration = Duration::from_secs(30);
@@ -141,7 +133,7 @@ fn requests_are_counted_exactly_per_route_and_status() {
         assert_eq!(sum, Some(received as f64), "{handler}\n{text}");
     }
 
-    promtool_finds_nothing(&text);
+    promtool_check(&text).unwrap_or_else(|findings| panic!("{findings}\n{text}"));
 
     // Nobody is being served any more.
     let in_progress: Vec<&Sample> = samples
@@ -622,60 +614,40 @@ struct Service {
 
 impl Service {
     /// Starts the example with these variables and waits until it answers `/health` (and
-    /// `/metrics`). A start whose process exits (a port taken between our probe and its bind)
-    /// is retried on new ports, a few times.
+    /// `/metrics`), retried on other ports when it exits (see [`serve_on_free_port`]).
     fn start(scratch: &ScratchDir, env: &[(&str, &str)]) -> Service {
         let embedded = env.contains(&("METRICS_EMBED", "true"));
         let disabled = env.contains(&("ENABLE_METRICS", "false"));
-        for attempt in 1..=3 {
-            let app = free_loopback_addr();
-            let metrics = if embedded { app } else { free_loopback_addr() };
-            let mut command = Command::new(http_service_binary());
-            for (name, _) in std::env::vars_os() {
-                let name = name.to_string_lossy();
-                if name.starts_with("METRICS_")
-                    || name.starts_with("APP_")
-                    || name == "ENABLE_METRICS"
-                {
-                    command.env_remove(name.as_ref());
+        // The metrics address of the latest attempt: the app's own when embedded.
+        let metrics = Cell::new(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let (app, process) = serve_on_free_port(
+            scratch.path(),
+            "http_service",
+            "http_service",
+            STARTUP_LIMIT,
+            POLL_INTERVAL,
+            |app, _| {
+                metrics.set(if embedded { app } else { free_loopback_addr() });
+                let mut command = examples::command("http_service");
+                command
+                    .env("APP_ADDR", app.to_string())
+                    .env("METRICS_ADDR", metrics.get().to_string())
+                    .envs(env.iter().copied());
+                command
+            },
+            |app| {
+                expect_status(app, "/health", 200)?;
+                if !disabled {
+                    expect_status(metrics.get(), "/metrics", 200)?;
                 }
-            }
-            command
-                .env("APP_ADDR", app.to_string())
-                .env("METRICS_ADDR", metrics.to_string())
-                .env("RUST_BACKTRACE", "0")
-                .envs(env.iter().copied());
-            let mut process =
-                ChildGuard::spawn(&format!("http_service-{attempt}"), command, scratch.path());
-            let started = poll(STARTUP_LIMIT, POLL_INTERVAL, || match process.exited() {
-                Some(status) => Ok(Err(status)),
-                None => {
-                    expect_status(app, "/health", 200)?;
-                    if !disabled {
-                        expect_status(metrics, "/metrics", 200)?;
-                    }
-                    Ok(Ok(()))
-                }
-            });
-            match started {
-                Ok(Ok(())) => {
-                    return Service {
-                        app,
-                        metrics,
-                        process,
-                    };
-                }
-                Ok(Err(status)) if attempt < 3 => {
-                    eprintln!("http_service exited with {status}; retrying on other ports");
-                }
-                Ok(Err(_)) => panic!("http_service did not start:\n{}", process.output()),
-                Err(error) => panic!(
-                    "http_service did not answer on {app}: {error}\n{}",
-                    process.output()
-                ),
-            }
+                Ok(())
+            },
+        );
+        Service {
+            app,
+            metrics: metrics.get(),
+            process,
         }
-        unreachable!("the last attempt returns or panics")
     }
 
     /// Scrapes until every request has been counted (`http_requests_total` sums to
@@ -710,36 +682,6 @@ impl Service {
     }
 }
 
-/// `promtool check metrics` reports nothing for this exposition.
-fn promtool_finds_nothing(text: &str) {
-    let promtool = require_on_path("promtool", "prometheus");
-    let mut check = Command::new(&promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", promtool.display()));
-    if let Some(mut stdin) = check.stdin.take() {
-        stdin
-            .write_all(text.as_bytes())
-            .unwrap_or_else(|error| panic!("cannot write to promtool: {error}"));
-    }
-    let output = check
-        .wait_with_output()
-        .unwrap_or_else(|error| panic!("promtool did not finish: {error}"));
-    let findings = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success() && findings.is_empty(),
-        "promtool check metrics exited with {} and reported:\n{findings}\n{text}",
-        output.status
-    );
-}
-
 fn expect_status(addr: SocketAddr, path: &str, status: u16) -> Result<(), String> {
     let reply = Client::connect(addr)?.send("GET", path, b"")?;
     if reply.status == status {
@@ -747,70 +689,6 @@ fn expect_status(addr: SocketAddr, path: &str, status: u16) -> Result<(), String
     } else {
         Err(format!("GET {path} answered {}", reply.status))
     }
-}
-
-/// The `http_service` binary, built once per test run by the cargo that runs the tests (same
-/// target directory), its path read from cargo's JSON messages; see `e2e_pipeline.rs` for why.
-/// Like that test it builds `--workspace --bins --tests`, the feature set of `cargo test
-/// --workspace --all-targets`, so under `scripts/test` the build is already fresh.
-fn http_service_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or_else(|| Path::new(".."));
-        let mut command = Command::new(cargo);
-        command
-            .current_dir(workspace)
-            .args([
-                "build",
-                "--quiet",
-                "--message-format=json-render-diagnostics",
-            ])
-            .args(["--workspace", "--bins", "--tests"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let exe = std::env::current_exe().unwrap_or_default();
-        let profile = exe
-            .parent()
-            .and_then(Path::parent)
-            .and_then(Path::file_name);
-        if profile.is_some_and(|profile| profile == "release") {
-            command.arg("--release");
-        }
-        let started = Instant::now();
-        let output = command
-            .output()
-            .unwrap_or_else(|error| panic!("cannot run cargo to build http_service: {error}"));
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "building the workspace (for http_service) failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let executable = stdout
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|message| {
-                message["reason"] == "compiler-artifact"
-                    && message["target"]["name"] == "http_service"
-                    && message["target"]["kind"] == serde_json::json!(["bin"])
-                    && message["profile"]["test"] == false
-            })
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .unwrap_or_else(|| {
-                panic!("cargo built the workspace but named no http_service executable:\n{stdout}")
-            });
-        eprintln!(
-            "http_service example: {} (cargo build took {:?})",
-            executable.display(),
-            started.elapsed()
-        );
-        executable
-    })
 }
 
 // ---- a keep-alive HTTP/1.1 client --------------------------------------------------------

@@ -10,18 +10,18 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
 
 use serde_json::Value;
+use support::examples::Served;
 use support::exposition::{self, Sample};
 use support::http;
-use support::process::{ChildGuard, free_loopback_addr, poll, require_on_path};
+use support::process::{ChildGuard, poll, require_on_path, serve_on_free_port};
 use support::scratch::ScratchDir;
+use support::tools::promtool_check;
 
 /// The instrumented functions of the example, by their `function` label.
 const STAGES: [&str; 4] = ["extract", "transform", "load", "run"];
@@ -50,7 +50,7 @@ const POLL_INTERVAL: Duration = Duration::from_millis(250);
 #[ignore = "needs prometheus and promtool; run by scripts/test"]
 fn metrics_endpoint_serves_every_stage_and_result() {
     let scratch = ScratchDir::new("e2e-endpoint");
-    let mut pipeline = Pipeline::start(&scratch);
+    let mut pipeline = start_pipeline(&scratch);
 
     let response = http::get(pipeline.addr, "/metrics")
         .unwrap_or_else(|error| panic!("{error}\n{}", pipeline.process.output()));
@@ -61,7 +61,7 @@ fn metrics_endpoint_serves_every_stage_and_result() {
         "Content-Type of /metrics is {content_type:?}"
     );
 
-    let text = pipeline.scrape_until_every_result_shows();
+    let text = scrape_until_every_result_shows(&mut pipeline);
     let types = exposition::types(&text);
     let helps = exposition::helps(&text);
     for (family, kind) in [
@@ -143,37 +143,13 @@ fn metrics_endpoint_serves_every_stage_and_result() {
 #[test]
 #[ignore = "needs prometheus and promtool; run by scripts/test"]
 fn promtool_finds_nothing_to_lint() {
-    let promtool = require_on_path("promtool", "prometheus");
     let scratch = ScratchDir::new("e2e-promtool");
-    let mut pipeline = Pipeline::start(&scratch);
+    let mut pipeline = start_pipeline(&scratch);
     // Lint the output once every series (errors and panics included) exists.
-    let text = pipeline.scrape_until_every_result_shows();
+    let text = scrape_until_every_result_shows(&mut pipeline);
 
-    let mut check = Command::new(&promtool)
-        .args(["check", "metrics"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot run {}: {error}", promtool.display()));
-    if let Some(mut stdin) = check.stdin.take() {
-        stdin
-            .write_all(text.as_bytes())
-            .unwrap_or_else(|error| panic!("cannot write to promtool: {error}"));
-    }
-    let output = check
-        .wait_with_output()
-        .unwrap_or_else(|error| panic!("promtool did not finish: {error}"));
-    let findings = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert!(
-        output.status.success() && findings.is_empty(),
-        "promtool check metrics exited with {} and reported:\n{findings}\n--- the scraped text ---\n{text}",
-        output.status
-    );
+    promtool_check(&text)
+        .unwrap_or_else(|findings| panic!("{findings}\n--- the scraped text ---\n{text}"));
 }
 
 #[test]
@@ -181,7 +157,7 @@ fn promtool_finds_nothing_to_lint() {
 fn prometheus_scrapes_the_pipeline_and_computes_rates_per_stage() {
     let prometheus_binary = require_on_path("prometheus", "prometheus");
     let scratch = ScratchDir::new("e2e-prometheus");
-    let mut pipeline = Pipeline::start(&scratch);
+    let mut pipeline = start_pipeline(&scratch);
     let mut prometheus = Prometheus::start(&prometheus_binary, &scratch, pipeline.addr);
 
     let targets = poll(STARTUP_LIMIT, POLL_INTERVAL, || {
@@ -281,98 +257,63 @@ fn stages_without_positive_rate(answer: &Value) -> Vec<&'static str> {
         .collect()
 }
 
-/// The example running in the background, serving `/metrics` on a loopback port.
-struct Pipeline {
-    addr: SocketAddr,
-    process: ChildGuard,
+/// The example running in the background with its fault rates, serving `/metrics` on a loopback
+/// port.
+fn start_pipeline(scratch: &ScratchDir) -> Served {
+    let faults = [
+        ("PIPELINE_FAILURE_RATE", FAILURE_RATE),
+        ("PIPELINE_PANIC_RATE", PANIC_RATE),
+    ];
+    Served::start(scratch, "pipeline", &faults)
 }
 
-impl Pipeline {
-    /// Starts the example and waits until `/metrics` answers. The free port can be taken by
-    /// another process between our probe and the example's bind, so a start whose process exits
-    /// is retried on a new port, a few times.
-    fn start(scratch: &ScratchDir) -> Pipeline {
-        let binary = pipeline_binary();
-        for attempt in 1..=3 {
-            let addr = free_loopback_addr();
-            let mut command = Command::new(binary);
-            clear_metrics_environment(&mut command);
-            command
-                .env("METRICS_ADDR", addr.to_string())
-                .env("PIPELINE_FAILURE_RATE", FAILURE_RATE)
-                .env("PIPELINE_PANIC_RATE", PANIC_RATE)
-                .env("RUST_BACKTRACE", "0");
-            let mut process =
-                ChildGuard::spawn(&format!("pipeline-{attempt}"), command, scratch.path());
-            let started = poll(STARTUP_LIMIT, POLL_INTERVAL, || match process.exited() {
-                Some(status) => Ok(Err(status)),
-                None => http::get(addr, "/health").map(|_| Ok(())),
-            });
-            match started {
-                Ok(Ok(())) => return Pipeline { addr, process },
-                Ok(Err(status)) if attempt < 3 => {
-                    eprintln!("pipeline exited with {status} on {addr}; retrying on another port")
-                }
-                Ok(Err(_)) => panic!("the pipeline example did not start:\n{}", process.output()),
-                Err(error) => panic!(
-                    "the pipeline example did not answer on {addr}: {error}\n{}",
-                    process.output()
-                ),
-            }
-        }
-        unreachable!("the last attempt returns or panics")
-    }
-
-    /// Scrapes `/metrics` until every stage has `ok` and `error` results and `transform` has
-    /// panicked at least once; returns that scrape. The stages' errors carry the variant of their
-    /// error enum (`error="timeout"`, ...), `run`'s do not.
-    fn scrape_until_every_result_shows(&mut self) -> String {
-        let addr = self.addr;
-        poll(FAULTS_LIMIT, POLL_INTERVAL, || {
-            let response = http::get(addr, "/metrics")?;
-            let samples = exposition::parse(&response.body)?;
-            let calls = |function: &str, result: &str| {
-                let name = format!("{}_total", family(function));
-                samples
-                    .iter()
-                    .filter(|sample| sample.name == name)
-                    .filter(|sample| {
-                        sample.label("function") == function && sample.label("result") == result
-                    })
-                    .map(|sample| sample.value)
-                    .sum::<f64>()
-            };
-            let mut missing: Vec<String> = STAGES
+/// Scrapes `/metrics` until every stage has `ok` and `error` results and `transform` has
+/// panicked at least once; returns that scrape. The stages' errors carry the variant of their
+/// error enum (`error="timeout"`, ...), `run`'s do not.
+fn scrape_until_every_result_shows(pipeline: &mut Served) -> String {
+    let addr = pipeline.addr;
+    poll(FAULTS_LIMIT, POLL_INTERVAL, || {
+        let text = http::get(addr, "/metrics")?.text()?;
+        let samples = exposition::parse(&text)?;
+        let calls = |function: &str, result: &str| {
+            let name = format!("{}_total", family(function));
+            samples
                 .iter()
-                .flat_map(|stage| [(*stage, "ok"), (*stage, "error")])
-                .chain([("transform", "panic")])
-                .filter(|(function, result)| calls(function, result) < 1.0)
-                .map(|(function, result)| format!("{function}/{result}"))
-                .collect();
-            if calls("run", "panic") > 0.0 {
-                missing.push("run/panic should stay 0: the panic is caught inside run".into());
-            }
-            let unlabelled_errors: Vec<&Sample> = samples
-                .iter()
-                .filter(|sample| sample.name == "pipeline_stage_total")
+                .filter(|sample| sample.name == name)
                 .filter(|sample| {
-                    sample.label("result") == "error" && sample.label("error").is_empty()
+                    sample.label("function") == function && sample.label("result") == result
                 })
-                .filter(|sample| sample.value > 0.0)
-                .collect();
-            if !unlabelled_errors.is_empty() {
-                missing.push(format!(
-                    "stage errors without their variant: {unlabelled_errors:?}"
-                ));
-            }
-            if missing.is_empty() {
-                Ok(response.body)
-            } else {
-                Err(format!("missing {missing:?} in\n{}", response.body))
-            }
-        })
-        .unwrap_or_else(|error| panic!("{error}\n{}", self.process.output()))
-    }
+                .map(|sample| sample.value)
+                .sum::<f64>()
+        };
+        let mut missing: Vec<String> = STAGES
+            .iter()
+            .flat_map(|stage| [(*stage, "ok"), (*stage, "error")])
+            .chain([("transform", "panic")])
+            .filter(|(function, result)| calls(function, result) < 1.0)
+            .map(|(function, result)| format!("{function}/{result}"))
+            .collect();
+        if calls("run", "panic") > 0.0 {
+            missing.push("run/panic should stay 0: the panic is caught inside run".into());
+        }
+        let unlabelled_errors: Vec<&Sample> = samples
+            .iter()
+            .filter(|sample| sample.name == "pipeline_stage_total")
+            .filter(|sample| sample.label("result") == "error" && sample.label("error").is_empty())
+            .filter(|sample| sample.value > 0.0)
+            .collect();
+        if !unlabelled_errors.is_empty() {
+            missing.push(format!(
+                "stage errors without their variant: {unlabelled_errors:?}"
+            ));
+        }
+        if missing.is_empty() {
+            Ok(text)
+        } else {
+            Err(format!("missing {missing:?} in\n{text}"))
+        }
+    })
+    .unwrap_or_else(|error| panic!("{error}\n{}", pipeline.process.output()))
 }
 
 /// A real Prometheus scraping the pipeline every second, on a loopback port, with its storage in
@@ -391,136 +332,36 @@ impl Prometheus {
         );
         std::fs::write(&config, yaml)
             .unwrap_or_else(|error| panic!("cannot write {}: {error}", config.display()));
-        for attempt in 1..=3 {
-            let addr = free_loopback_addr();
-            let storage = scratch.join(&format!("tsdb-{attempt}"));
-            let mut command = Command::new(binary);
-            command
-                .arg(format!("--config.file={}", config.display()))
-                .arg(format!("--storage.tsdb.path={}", storage.display()))
-                .arg(format!("--web.listen-address={addr}"))
-                .current_dir(scratch.path());
-            let mut process =
-                ChildGuard::spawn(&format!("prometheus-{attempt}"), command, scratch.path());
-            let ready = poll(STARTUP_LIMIT, POLL_INTERVAL, || match process.exited() {
-                Some(status) => Ok(Err(status)),
-                None => match http::get(addr, "/-/ready")? {
-                    response if response.status == 200 => Ok(Ok(())),
-                    response => Err(format!("/-/ready answered {}", response.status)),
-                },
-            });
-            match ready {
-                Ok(Ok(())) => return Prometheus { addr, process },
-                Ok(Err(status)) if attempt < 3 => {
-                    eprintln!("prometheus exited with {status} on {addr}; retrying on another port")
-                }
-                Ok(Err(_)) => panic!("prometheus did not start:\n{}", process.output()),
-                Err(error) => panic!(
-                    "prometheus did not get ready on {addr}: {error}\n{}",
-                    process.output()
-                ),
-            }
-        }
-        unreachable!("the last attempt returns or panics")
+        let (addr, process) = serve_on_free_port(
+            scratch.path(),
+            "prometheus",
+            "prometheus",
+            STARTUP_LIMIT,
+            POLL_INTERVAL,
+            |addr, attempt| {
+                let storage = scratch.join(&format!("tsdb-{attempt}"));
+                let mut command = Command::new(binary);
+                command
+                    .arg(format!("--config.file={}", config.display()))
+                    .arg(format!("--storage.tsdb.path={}", storage.display()))
+                    .arg(format!("--web.listen-address={addr}"))
+                    .current_dir(scratch.path());
+                command
+            },
+            |addr| http::get_ok(addr, "/-/ready").map(drop),
+        );
+        Prometheus { addr, process }
     }
 
     /// A successful answer of the HTTP API, as JSON.
     fn api(&self, target: &str) -> Result<Value, String> {
         let response = http::get(self.addr, target)?;
-        let json: Value = serde_json::from_str(&response.body)
-            .map_err(|error| format!("{target}: {error}: {}", response.body))?;
+        let body = response.text()?;
+        let json: Value =
+            serde_json::from_str(&body).map_err(|error| format!("{target}: {error}: {body}"))?;
         if response.status != 200 || json["status"] != "success" {
             return Err(format!("{target} answered {}: {json}", response.status));
         }
         Ok(json)
     }
-}
-
-/// Variables of the exporter and the example set in the test's own environment would change
-/// names, labels or failure rates; the example runs with only what the test sets.
-fn clear_metrics_environment(command: &mut Command) {
-    for (name, _) in std::env::vars_os() {
-        let name = name.to_string_lossy();
-        if name.starts_with("METRICS_") || name.starts_with("PIPELINE_") || name == "ENABLE_METRICS"
-        {
-            command.env_remove(name.as_ref());
-        }
-    }
-}
-
-/// The `pipeline` binary, built once per test run.
-///
-/// `env!("CARGO_BIN_EXE_pipeline")` exists only in the package that defines the binary, and this
-/// is another package. Guessing the path under the target directory breaks with `--target`,
-/// `CARGO_TARGET_DIR` or a custom profile, and may find a stale binary. So the test asks the
-/// cargo that runs it to build the binary, with the same environment (so the same target
-/// directory), and reads the path from cargo's JSON messages.
-///
-/// It builds `--workspace --bins --tests` rather than only `-p instrument-metrics-examples`:
-/// cargo unifies features over the packages and targets it builds, so a build of the example
-/// alone would compile its dependencies again with fewer features. This selection has the same
-/// features as `cargo test --workspace --all-targets` (scripts/test), so there it finds
-/// everything fresh and takes about a second; run alone, it builds the workspace's tests first.
-fn pipeline_binary() -> &'static Path {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| env!("CARGO").into());
-        let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .parent()
-            .unwrap_or_else(|| Path::new(".."));
-        let mut command = Command::new(cargo);
-        command
-            .current_dir(workspace)
-            .args([
-                "build",
-                "--quiet",
-                "--message-format=json-render-diagnostics",
-            ])
-            .args(["--workspace", "--bins", "--tests"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        if built_in_release() {
-            command.arg("--release");
-        }
-        let started = Instant::now();
-        let output = command.output().unwrap_or_else(|error| {
-            panic!("cannot run cargo to build the pipeline example: {error}")
-        });
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "building the pipeline example failed ({}):\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let executable = stdout
-            .lines()
-            .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-            .filter(|message| {
-                message["reason"] == "compiler-artifact"
-                    && message["target"]["name"] == "pipeline"
-                    && message["target"]["kind"] == serde_json::json!(["bin"])
-                    && message["profile"]["test"] == false
-            })
-            .find_map(|message| message["executable"].as_str().map(PathBuf::from))
-            .unwrap_or_else(|| {
-                panic!("cargo built the workspace but named no pipeline executable:\n{stdout}")
-            });
-        eprintln!(
-            "pipeline example: {} (cargo build took {:?})",
-            executable.display(),
-            started.elapsed()
-        );
-        executable
-    })
-}
-
-/// Whether this test binary lives in a `release` profile directory.
-fn built_in_release() -> bool {
-    let exe = std::env::current_exe().unwrap_or_default();
-    exe.parent()
-        .and_then(Path::parent)
-        .and_then(Path::file_name)
-        .is_some_and(|profile| profile == "release")
 }

@@ -6,17 +6,17 @@
 //! ignored by default; `scripts/test` installs it and runs them with `--include-ignored`. A
 //! missing binary fails the test: it never passes by skipping.
 
-mod e2e_support;
+mod support;
 
 use std::net::SocketAddr;
 use std::process::Command;
 use std::time::Duration;
 
-use e2e_support::examples::{self, Finished, run_to_exit};
-use e2e_support::exposition::{self, Sample};
-use e2e_support::http;
-use e2e_support::process::{ChildGuard, free_loopback_addr, poll, require_on_path};
-use e2e_support::scratch::ScratchDir;
+use support::examples::{self, Finished, run_to_exit};
+use support::exposition::{self, Sample};
+use support::http;
+use support::process::{ChildGuard, free_loopback_addr, poll, require_on_path, serve_on_free_port};
+use support::scratch::ScratchDir;
 
 /// The batch's instrumented functions.
 const STAGES: [&str; 4] = ["export", "fetch_invoice", "validate", "upload"];
@@ -253,37 +253,23 @@ struct Pushgateway {
 impl Pushgateway {
     fn start(scratch: &ScratchDir) -> Pushgateway {
         let binary = require_on_path("prometheus-pushgateway", "prometheus-pushgateway");
-        for attempt in 1..=3 {
-            let addr = free_loopback_addr();
-            let mut command = Command::new(&binary);
-            command
-                .arg(format!("--web.listen-address={addr}"))
-                .arg("--persistence.file=")
-                .current_dir(scratch.path());
-            let mut process =
-                ChildGuard::spawn(&format!("pushgateway-{attempt}"), command, scratch.path());
-            let ready = poll(STARTUP_LIMIT, examples::POLL_INTERVAL, || {
-                match process.exited() {
-                    Some(status) => Ok(Err(status)),
-                    None => match http::get(addr, "/-/ready")? {
-                        response if response.status == 200 => Ok(Ok(())),
-                        response => Err(format!("/-/ready answered {}", response.status)),
-                    },
-                }
-            });
-            match ready {
-                Ok(Ok(())) => return Pushgateway { addr, process },
-                Ok(Err(status)) if attempt < 3 => {
-                    eprintln!("the pushgateway exited with {status} on {addr}; retrying")
-                }
-                Ok(Err(_)) => panic!("the pushgateway did not start:\n{}", process.output()),
-                Err(error) => panic!(
-                    "the pushgateway did not get ready on {addr}: {error}\n{}",
-                    process.output()
-                ),
-            }
-        }
-        unreachable!("the last attempt returns or panics")
+        let (addr, process) = serve_on_free_port(
+            scratch.path(),
+            "pushgateway",
+            "the pushgateway",
+            STARTUP_LIMIT,
+            examples::POLL_INTERVAL,
+            |addr, _| {
+                let mut command = Command::new(&binary);
+                command
+                    .arg(format!("--web.listen-address={addr}"))
+                    .arg("--persistence.file=")
+                    .current_dir(scratch.path());
+                command
+            },
+            |addr| http::get_ok(addr, "/-/ready").map(drop),
+        );
+        Pushgateway { addr, process }
     }
 
     fn url(&self) -> String {

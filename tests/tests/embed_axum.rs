@@ -5,7 +5,7 @@
 //!
 //! One exporter per process: every test here shares one installation and one server.
 
-mod e2e_support;
+mod support;
 
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -13,9 +13,9 @@ use std::sync::OnceLock;
 
 use axum::Router;
 use axum::routing::get;
-use e2e_support::exposition::{self, Sample};
-use e2e_support::http;
 use instrument_metrics::{Exporter, instrument_metrics};
+use support::exposition::{self, Sample};
+use support::http;
 
 const TOKEN: &str = "embedded-s3cret";
 

@@ -3,14 +3,15 @@
 //! even zero-valued ones, record into no recorder, and still return what they return; the
 //! functions next to them record as usual.
 
-mod exposition;
+mod support;
 
 use std::future::Future;
 use std::io;
 
-use exposition::{Calls, calls, recorded, recorded_calls};
 use instrument_metrics::{Builder, MetricLabel, instrument_metrics};
 use metrics_util::debugging::DebuggingRecorder;
+use support::calls::{Calls, calls, recorded_calls};
+use support::recorded::recorded;
 
 const MODULE: &str = "excluded";
 

@@ -5,12 +5,7 @@
 //! own route templates and asserts only on the series of those. Only
 //! `unmatched_requests_are_handler_none` sends requests that no route matches.
 
-#[allow(
-    dead_code,
-    reason = "the parser's comment helpers are used, its other parts are not"
-)]
-#[path = "support/exposition.rs"]
-mod exposition;
+mod support;
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -22,11 +17,11 @@ use axum::body::{Body, Bytes};
 use axum::extract::Path;
 use axum::http::{Method, Request, Response, StatusCode, header};
 use axum::routing::{any, get, post};
-use exposition::Sample;
 use futures_util::StreamExt;
 use http_body_util::BodyExt;
 use instrument_metrics::http::HttpMetricsLayer;
 use instrument_metrics::{Builder, Exporter, instrument_metrics};
+use support::exposition::{self, Sample};
 use tower::{Layer, ServiceExt};
 
 /// What `METRICS_EXCLUDED_HANDLERS=/internal/.*` would exclude.

@@ -5,15 +5,16 @@
 //!
 //! The order matters and one process can install once, so this file holds a single test.
 
-mod exposition;
+mod support;
 
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::time::Duration;
 
-use exposition::{
-    Calls, RUNTIME_THREADS, calls, eventually, expect_value, http, scrape, threads_named,
-};
 use instrument_metrics::{Builder, Error, instrument_metrics};
+use support::calls::{Calls, calls};
+use support::exposition::expect_value;
+use support::http::{self, scrape};
+use support::threads::{RUNTIME_THREADS, eventually, threads_named};
 
 const MODULE: &str = "install";
 
@@ -90,7 +91,10 @@ fn install_lifecycle() {
     );
 
     // GET /metrics serves what render() shows.
-    let response = http(busy_addr, "GET", "/metrics");
+    let send = |method: &str, target: &str| {
+        http::request(busy_addr, method, target, &[]).unwrap_or_else(|error| panic!("{error}"))
+    };
+    let response = send("GET", "/metrics");
     assert_eq!(response.status, 200, "{response:?}");
     let content_type = response.header("content-type").unwrap_or_default();
     assert!(
@@ -98,7 +102,7 @@ fn install_lifecycle() {
         "Content-Type: {content_type}"
     );
     assert_eq!(
-        calls(&response.body, "called_around_install", MODULE),
+        calls(&response.text().unwrap(), "called_around_install", MODULE),
         Calls::finished(3, 2, 0, 0)
     );
     let length = response
@@ -107,27 +111,27 @@ fn install_lifecycle() {
     assert_eq!(length, Some(response.body.len()), "{response:?}");
 
     // HEAD: the same head, no body.
-    let response = http(busy_addr, "HEAD", "/metrics");
+    let response = send("HEAD", "/metrics");
     assert_eq!(response.status, 200, "{response:?}");
     let content_type = response.header("content-type").unwrap_or_default();
     assert!(
         content_type.starts_with("text/plain; version=0.0.4"),
         "Content-Type: {content_type}"
     );
-    assert_eq!(response.body, "", "HEAD has no body");
+    assert_eq!(response.body, b"", "HEAD has no body");
 
     // A query string does not change the path.
-    let response = http(busy_addr, "GET", "/metrics?name[]=function_calls_total");
+    let response = send("GET", "/metrics?name[]=function_calls_total");
     assert_eq!(response.status, 200, "{response:?}");
 
-    let response = http(busy_addr, "GET", "/health");
+    let response = send("GET", "/health");
     assert_eq!(response.status, 200, "{response:?}");
-    let response = http(busy_addr, "GET", "/nope");
+    let response = send("GET", "/nope");
     assert_eq!(response.status, 404, "{response:?}");
-    let response = http(busy_addr, "GET", "/");
+    let response = send("GET", "/");
     assert_eq!(response.status, 404, "{response:?}");
     for method in ["POST", "PUT", "DELETE"] {
-        let response = http(busy_addr, method, "/metrics");
+        let response = send(method, "/metrics");
         assert_eq!(response.status, 405, "{method} /metrics: {response:?}");
         let allow = response.header("allow").unwrap_or_default();
         assert!(allow.contains("GET"), "{method} /metrics: Allow: {allow}");

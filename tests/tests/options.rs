@@ -7,15 +7,15 @@
 //! The whole file is one process with one exporter, installed before any instrumented call; its
 //! tests run in parallel, each with its own instrumented functions so their series cannot mix.
 
-mod exposition;
+mod support;
 
 use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use exposition::samples;
 use instrument_metrics::{Builder, DEFAULT_BUCKETS, Exporter, MetricLabel, instrument_metrics};
+use support::exposition::samples;
 
 /// `module_path!()` of this test crate's root.
 const MODULE: &str = "options";

@@ -6,7 +6,7 @@
 //! The whole file is one process with one exporter, and its tests run in parallel: each test has
 //! its own instrumented functions so their counts cannot mix.
 
-mod exposition;
+mod support;
 
 use std::future::Future;
 use std::io;
@@ -16,8 +16,9 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use exposition::{Calls, calls, duration_sum, expect_value, samples};
 use instrument_metrics::{Builder, DEFAULT_BUCKETS, Exporter, instrument_metrics};
+use support::calls::{Calls, calls, duration_sum};
+use support::exposition::{self, expect_value, samples};
 
 /// `module_path!()` of this test crate's root.
 const MODULE: &str = "outcomes";

@@ -4,17 +4,15 @@
 //! after its known calls its scraped `/metrics` must hold exactly those counts and results, and a
 //! zero in-flight gauge everywhere.
 
-mod exposition;
+mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
 
-use exposition::{Calls, calls, samples, scrape};
+use support::calls::{Calls, calls};
+use support::exposition::samples;
+use support::http::scrape;
+use support::outside::{Fixture, cargo_clean, prepare, target_dir};
+use support::process::free_loopback_addr;
 
 const ROOT: &str = "outside_fixture";
 const SHAPES: &str = "outside_fixture::shapes";
@@ -54,151 +52,19 @@ const EXPECTED: &[(&str, &str, u32, u32, u32, u32)] = &[
     ("CacheStore::load", SHAPES, 1, 0, 0, 0),
 ];
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_owned()
-}
-
-/// Shared by every run so compiled dependencies are reused; apart from ours, so the two builds
-/// never wait on each other's lock.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace().join("target"), PathBuf::from)
-        .join("outside")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The fixture, copied out of the repository, its dependency pointing at this runtime by an
-/// absolute path, and our lock file so it resolves the versions we test with.
-fn prepare(dir: &Path) {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-    copy_dir(&workspace().join("tests/fixtures/outside"), dir);
-    let manifest_path = dir.join("Cargo.toml");
-    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
-    let relative = r#"path = "../../../runtime""#;
-    assert!(
-        manifest.contains(relative),
-        "the fixture's manifest names the runtime as {relative}"
-    );
-    let runtime = workspace().join("runtime");
-    let absolute = format!("path = {:?}", runtime.to_str().expect("a UTF-8 path"));
-    std::fs::write(&manifest_path, manifest.replace(relative, &absolute)).unwrap();
-    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-}
-
-fn cargo(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env("RUSTFLAGS", "-Dwarnings")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env_remove("CARGO_PRIMARY_PACKAGE");
-    command
-}
-
-/// Runs cargo, asserting it succeeds and prints no warning.
-fn cargo_clean(dir: &Path, args: &[&str]) {
-    let output = cargo(dir, args).output().expect("cargo runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "cargo {args:?} failed:\n{stderr}");
-    assert!(
-        !stderr.contains("warning"),
-        "cargo {args:?} printed a warning:\n{stderr}"
-    );
-}
-
-/// Kills the fixture when the test ends, also when an assertion fails.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 #[ignore = "builds a crate outside the workspace; run by scripts/test"]
 fn an_outside_crate_builds_without_warnings_and_serves_exact_counts() {
-    let dir =
-        std::env::temp_dir().join(format!("instrument-metrics-outside-{}", std::process::id()));
-    prepare(&dir);
+    let dir = prepare("outside", "instrument-metrics-outside");
     cargo_clean(&dir, &["build", "--quiet"]);
     cargo_clean(&dir, &["clippy", "--quiet", "--all-targets"]);
 
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+    let addr = free_loopback_addr();
     let binary = target_dir().join("debug").join("outside-fixture");
-    let mut child = Command::new(&binary)
-        .env("METRICS_ADDR", addr.to_string())
-        .env_remove("ENABLE_METRICS")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
-    let stdout = child.stdout.take().unwrap();
-    let mut stderr = child.stderr.take().unwrap();
-    let mut running = Running(child);
-
-    let (lines, line) = mpsc::channel();
-    std::thread::spawn(move || {
-        for read in BufReader::new(stdout).lines() {
-            let Ok(read) = read else { break };
-            if lines.send(read).is_err() {
-                break;
-            }
-        }
-    });
-    let stderr = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let ready = loop {
-        match line.recv_timeout(Duration::from_secs(60)) {
-            Ok(read) if read.starts_with("ready ") => break read,
-            Ok(_) => {}
-            Err(_) => {
-                let _ = running.0.kill();
-                panic!(
-                    "the fixture never became ready; stderr:\n{}",
-                    stderr.join().unwrap_or_default()
-                );
-            }
-        }
-    };
+    let mut fixture = Fixture::start(&binary, addr);
     assert_eq!(
-        ready,
-        format!("ready {addr}"),
+        fixture.expect_line("ready"),
+        addr.to_string(),
         "the fixture serves on METRICS_ADDR"
     );
 
@@ -239,20 +105,6 @@ fn an_outside_crate_builds_without_warnings_and_serves_exact_counts() {
     );
 
     // Closing its standard input ends it.
-    drop(running.0.stdin.take());
-    let mut status = None;
-    for _ in 0..100 {
-        status = running.0.try_wait().unwrap();
-        if status.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let stderr = stderr.join().unwrap_or_default();
-    assert!(
-        status.is_some_and(|status| status.success()),
-        "the fixture exits cleanly: {status:?}\n{stderr}"
-    );
-    drop(running);
+    fixture.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -9,18 +9,14 @@
 //! declared with their values, nothing else of ours. A copy that labels a metric with a `String`
 //! argument must fail to build with the cardinality message, located on that argument.
 
-mod exposition;
+mod support;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
-use exposition::{samples, scrape};
+use support::exposition::samples;
+use support::http::scrape;
+use support::outside::{Fixture, cargo, cargo_clean, prepare, target_dir};
+use support::process::free_loopback_addr;
 
 const PIPELINE: &str = "outside_options_fixture::pipeline";
 const WAREHOUSE: &str = "outside_options_fixture::warehouse";
@@ -34,201 +30,6 @@ const DEFAULT_BOUNDS: [&str; 14] = [
     "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1", "2.5", "5",
     "7.5", "10",
 ];
-
-// ---------------------------------------------------------------------------------------------
-// The fixture, copied out, built and run
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("tests/ is inside the workspace")
-        .to_owned()
-}
-
-/// Shared with the other outside crates, so compiled dependencies are reused.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| workspace().join("target"), PathBuf::from)
-        .join("outside")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_dir(&entry.path(), &target);
-            }
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The fixture in a fresh temporary directory named after `purpose`, its dependency pointing at
-/// this runtime by an absolute path, and our lock file so it resolves the versions we test with.
-fn prepare(purpose: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "instrument-metrics-outside-options-{purpose}-{}",
-        std::process::id()
-    ));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).unwrap();
-    }
-    copy_dir(&workspace().join("tests/fixtures/outside_options"), &dir);
-    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-    let relative = r#"path = "../../../runtime""#;
-    assert!(
-        manifest.contains(relative),
-        "the fixture's manifest names the runtime as {relative}"
-    );
-    let runtime = workspace().join("runtime");
-    let absolute = format!("path = {:?}", runtime.to_str().expect("a UTF-8 path"));
-    std::fs::write(
-        dir.join("Cargo.toml"),
-        manifest.replace(relative, &absolute),
-    )
-    .unwrap();
-    std::fs::copy(workspace().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    dir
-}
-
-fn cargo(dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-    command
-        .args(args)
-        .current_dir(dir)
-        .env("CARGO_TARGET_DIR", target_dir())
-        .env("RUSTFLAGS", "-Dwarnings")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env_remove("CARGO_PRIMARY_PACKAGE")
-        .env_remove("CARGO_TERM_COLOR");
-    command
-}
-
-/// Runs cargo, asserting it succeeds and prints no warning.
-fn cargo_clean(dir: &Path, args: &[&str]) {
-    let output = cargo(dir, args).output().expect("cargo runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "cargo {args:?} failed:\n{stderr}");
-    assert!(
-        !stderr.contains("warning"),
-        "cargo {args:?} printed a warning:\n{stderr}"
-    );
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The fixture running; killed when dropped, also when an assertion fails.
-struct Running {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
-    stderr: Option<JoinHandle<String>>,
-}
-
-impl Running {
-    fn start(binary: &Path, addr: SocketAddr) -> Running {
-        let mut child = Command::new(binary)
-            .env("METRICS_ADDR", addr.to_string())
-            .env_remove("ENABLE_METRICS")
-            .env_remove("OUTSIDE_ROLLBACK")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start {}: {error}", binary.display()));
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (sender, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for read in BufReader::new(stdout).lines() {
-                let Ok(read) = read else { break };
-                if sender.send(read).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        Running {
-            stdin: child.stdin.take(),
-            child,
-            lines,
-            stderr: Some(stderr),
-        }
-    }
-
-    /// Waits for the line starting with `word`; returns the rest of it.
-    fn expect_line(&mut self, word: &str) -> String {
-        loop {
-            match self.lines.recv_timeout(Duration::from_secs(60)) {
-                Ok(line) => {
-                    if let Some(rest) = line.strip_prefix(&format!("{word} ")) {
-                        return rest.to_owned();
-                    }
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let stderr = self
-                        .stderr
-                        .take()
-                        .and_then(|stderr| stderr.join().ok())
-                        .unwrap_or_default();
-                    panic!("the fixture never printed `{word} ...`; stderr:\n{stderr}");
-                }
-            }
-        }
-    }
-
-    /// Lets it make its calls.
-    fn go(&mut self) {
-        let stdin = self.stdin.as_mut().expect("stdin is open");
-        stdin.write_all(b"go\n").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Closes its standard input, which ends it, and asserts it exits cleanly.
-    fn stop(mut self) {
-        drop(self.stdin.take());
-        let mut status = None;
-        for _ in 0..100 {
-            status = self.child.try_wait().unwrap();
-            if status.is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let stderr = self
-            .stderr
-            .take()
-            .and_then(|stderr| stderr.join().ok())
-            .unwrap_or_default();
-        assert!(
-            status.is_some_and(|status| status.success()),
-            "the fixture exits cleanly: {status:?}\n{stderr}"
-        );
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The series the fixture declares
@@ -467,13 +268,13 @@ fn after_the_run() -> Expected {
 #[test]
 #[ignore = "builds a crate outside the workspace; run by scripts/test"]
 fn an_outside_crate_gets_exactly_the_series_it_declares_zero_valued_before_the_first_call() {
-    let dir = prepare("run");
+    let dir = prepare("outside_options", "instrument-metrics-outside-options-run");
     cargo_clean(&dir, &["build", "--quiet"]);
     cargo_clean(&dir, &["clippy", "--quiet", "--all-targets"]);
 
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
+    let addr = free_loopback_addr();
     let binary = target_dir().join("debug").join("outside-options-fixture");
-    let mut running = Running::start(&binary, addr);
+    let mut running = Fixture::start(&binary, addr);
     assert_eq!(
         running.expect_line("installed"),
         addr.to_string(),
@@ -492,7 +293,10 @@ fn an_outside_crate_gets_exactly_the_series_it_declares_zero_valued_before_the_f
 #[test]
 #[ignore = "builds a crate outside the workspace; run by scripts/test"]
 fn an_outside_crate_labelling_a_metric_with_a_string_fails_to_build_on_that_argument() {
-    let dir = prepare("unbounded");
+    let dir = prepare(
+        "outside_options",
+        "instrument-metrics-outside-options-unbounded",
+    );
     // Its own package name, so its failed build leaves the other test's binary alone.
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
     std::fs::write(

@@ -4,16 +4,17 @@
 //!
 //! No global recorder is ever set in this process.
 
-mod exposition;
+mod support;
 
 use std::io;
 use std::panic::catch_unwind;
 use std::time::Duration;
 
-use exposition::{Calls, RecordedValue, recorded, recorded_calls};
 use instrument_metrics::instrument_metrics;
 use metrics_util::MetricKind;
 use metrics_util::debugging::{DebuggingRecorder, Snapshotter};
+use support::calls::{Calls, recorded_calls};
+use support::recorded::{RecordedValue, recorded};
 
 const MODULE: &str = "recorders";
 

@@ -5,14 +5,15 @@
 //!
 //! The order matters and one process can set one global recorder, so this file holds one test.
 
-mod exposition;
+mod support;
 
 use std::io;
 use std::time::Duration;
 
-use exposition::{Calls, recorded, recorded_calls};
 use instrument_metrics::instrument_metrics;
 use metrics_util::debugging::DebuggingRecorder;
+use support::calls::{Calls, recorded_calls};
+use support::recorded::recorded;
 
 const MODULE: &str = "recorders_global";
 

@@ -2,7 +2,7 @@
 //! runs it: it returns without blocking the runtime, instrumented calls record, `/metrics` is
 //! served while the runtime's only thread is busy, and still after the runtime is gone.
 
-mod exposition;
+mod support;
 
 mod tokio_runtime;
 

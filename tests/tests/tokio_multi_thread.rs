@@ -2,7 +2,7 @@
 //! without blocking the runtime, instrumented calls record from every worker, and `/metrics` is
 //! served during and after the runtime's life.
 
-mod exposition;
+mod support;
 
 mod tokio_runtime;
 

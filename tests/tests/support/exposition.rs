@@ -19,11 +19,46 @@ impl Sample {
 
 /// Every sample in `text`, skipping comments and blank lines.
 pub fn parse(text: &str) -> Result<Vec<Sample>, String> {
+    sample_lines(text)
+        .map(|line| parse_sample(line).map_err(|error| format!("{error} in line {line:?}")))
+        .collect()
+}
+
+/// Like [`parse`], but a line that is not valid exposition fails the test.
+pub fn samples(text: &str) -> Vec<Sample> {
+    sample_lines(text)
+        .map(|line| {
+            parse_sample(line).unwrap_or_else(|_| panic!("not an exposition sample line: {line:?}"))
+        })
+        .collect()
+}
+
+fn sample_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()
         .map(str::trim)
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
-        .map(|line| parse_sample(line).map_err(|error| format!("{error} in line {line:?}")))
-        .collect()
+}
+
+/// The value of the one sample named `name` whose label set is exactly `labels`.
+pub fn value(text: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let wanted: BTreeMap<String, String> = labels
+        .iter()
+        .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
+        .collect();
+    let mut found = samples(text)
+        .into_iter()
+        .filter(|sample| sample.name == name && sample.labels == wanted);
+    let first = found.next()?;
+    assert!(
+        found.next().is_none(),
+        "two samples {name}{wanted:?} in:\n{text}"
+    );
+    Some(first.value)
+}
+
+/// Like [`value`], but a missing sample fails the test with the whole exposition shown.
+pub fn expect_value(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
+    value(text, name, labels).unwrap_or_else(|| panic!("no sample {name}{labels:?} in:\n{text}"))
 }
 
 /// The `# TYPE` of each family.
@@ -91,7 +126,10 @@ fn parse_labels(mut text: &str) -> Result<(BTreeMap<String, String>, &str), Stri
                 None => return Err(format!("unterminated value of label {key}")),
             }
         };
-        labels.insert(key.trim().to_owned(), value);
+        let key = key.trim();
+        if labels.insert(key.to_owned(), value).is_some() {
+            return Err(format!("label {key} twice"));
+        }
         text = &after_key[end + 1..];
     }
 }

@@ -1,6 +1,8 @@
-//! A minimal HTTP/1.1 client over `std::net::TcpStream`: enough for `GET` against the exporter
-//! and Prometheus's API on loopback, with bounded timeouts.
+//! A minimal HTTP/1.1 client over `std::net::TcpStream` for loopback tests: any method, any
+//! request headers, an optional body, bounded timeouts, one request per connection. The response
+//! body is kept as bytes so a gzip answer can be checked before it is decompressed.
 
+use std::fmt;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
@@ -8,11 +10,10 @@ use std::time::Duration;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A response, with header names lowercased.
-#[derive(Debug)]
 pub struct Response {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: String,
+    pub body: Vec<u8>,
 }
 
 impl Response {
@@ -24,10 +25,90 @@ impl Response {
             .find(|(key, _)| *key == name)
             .map(|(_, value)| value.as_str())
     }
+
+    /// The body as UTF-8 text.
+    pub fn text(&self) -> Result<String, String> {
+        String::from_utf8(self.body.clone()).map_err(|_| format!("body is not UTF-8: {self:?}"))
+    }
 }
 
-/// `GET target` (path and query) from `addr`; the connection is closed after one response.
+/// Shows the body as text (lossily), which is what a failure message needs to be readable.
+impl fmt::Debug for Response {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter
+            .debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &String::from_utf8_lossy(&self.body))
+            .finish()
+    }
+}
+
+/// `method target` against `addr` with extra request `headers` and no body.
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+) -> Result<Response, String> {
+    send(addr, method, target, headers, b"")
+}
+
+/// `GET target` with no extra headers.
 pub fn get(addr: SocketAddr, target: &str) -> Result<Response, String> {
+    request(addr, "GET", target, &[])
+}
+
+/// `GET target`, which must answer 200.
+pub fn get_ok(addr: SocketAddr, target: &str) -> Result<Response, String> {
+    match get(addr, target)? {
+        response if response.status == 200 => Ok(response),
+        response => Err(format!("{target} answered {}", response.status)),
+    }
+}
+
+/// `POST target` with `body`; returns the status.
+pub fn post(addr: SocketAddr, target: &str, body: &[u8]) -> Result<u16, String> {
+    let headers = [("Content-Type", "application/octet-stream")];
+    send(addr, "POST", target, &headers, body).map(|response| response.status)
+}
+
+/// `GET /metrics`, asserting it succeeds; returns the exposition.
+pub fn scrape(addr: SocketAddr) -> String {
+    let response = get(addr, "/metrics").unwrap_or_else(|error| panic!("{error}"));
+    assert_eq!(response.status, 200, "GET /metrics: {response:?}");
+    response.text().unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode_query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|byte| match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(byte).to_string()
+            }
+            _ => format!("%{byte:02X}"),
+        })
+        .collect()
+}
+
+/// Decompresses a gzip body.
+pub fn gunzip(body: &[u8]) -> Result<String, String> {
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(body)
+        .read_to_string(&mut text)
+        .map_err(|error| format!("not valid gzip of UTF-8 text: {error}"))?;
+    Ok(text)
+}
+
+fn send(
+    addr: SocketAddr,
+    method: &str,
+    target: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Result<Response, String> {
     let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT)
         .map_err(|error| format!("connect {addr}: {error}"))?;
     stream
@@ -36,20 +117,27 @@ pub fn get(addr: SocketAddr, target: &str) -> Result<Response, String> {
     stream
         .set_write_timeout(Some(TIMEOUT))
         .map_err(|error| error.to_string())?;
-    let request = format!(
-        "GET {target} HTTP/1.1\r\nHost: {addr}\r\nAccept: */*\r\nConnection: close\r\n\r\n"
-    );
+    let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    if method != "GET" && method != "HEAD" {
+        head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    head.push_str("\r\n");
     stream
-        .write_all(request.as_bytes())
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.write_all(body))
         .map_err(|error| format!("send to {addr}: {error}"))?;
     let mut raw = Vec::new();
     stream
         .read_to_end(&mut raw)
         .map_err(|error| format!("read from {addr}: {error}"))?;
-    parse(&raw).map_err(|error| format!("GET http://{addr}{target}: {error}"))
+    parse(&raw, method == "HEAD")
+        .map_err(|error| format!("{method} http://{addr}{target}: {error}"))
 }
 
-fn parse(raw: &[u8]) -> Result<Response, String> {
+fn parse(raw: &[u8], head_only: bool) -> Result<Response, String> {
     let split = raw
         .windows(4)
         .position(|window| window == b"\r\n\r\n")
@@ -70,7 +158,11 @@ fn parse(raw: &[u8]) -> Result<Response, String> {
     let chunked = headers
         .iter()
         .any(|(name, value)| name == "transfer-encoding" && value.eq_ignore_ascii_case("chunked"));
-    if chunked {
+    if head_only {
+        if !body.is_empty() {
+            return Err(format!("a HEAD response has a {}-byte body", body.len()));
+        }
+    } else if chunked {
         body = dechunk(&body)?;
     } else if let Some((_, length)) = headers.iter().find(|(name, _)| name == "content-length") {
         let length: usize = length
@@ -83,7 +175,6 @@ fn parse(raw: &[u8]) -> Result<Response, String> {
             ));
         }
     }
-    let body = String::from_utf8(body).map_err(|_| "body is not UTF-8")?;
     Ok(Response {
         status,
         headers,
@@ -113,17 +204,4 @@ fn dechunk(mut chunked: &[u8]) -> Result<Vec<u8>, String> {
         body.extend_from_slice(&chunked[..size]);
         chunked = &chunked[size + 2..];
     }
-}
-
-/// Percent-encodes a query parameter value.
-pub fn encode_query_value(value: &str) -> String {
-    value
-        .bytes()
-        .map(|byte| match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(byte).to_string()
-            }
-            _ => format!("%{byte:02X}"),
-        })
-        .collect()
 }

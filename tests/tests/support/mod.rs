@@ -1,9 +1,23 @@
-//! Helpers for tests that run real processes: an HTTP client, a parser of the Prometheus text
-//! format, child processes that die with the test, and scratch directories.
+//! Helpers of the integration tests, one job a module: reading the exposition and a debugging
+//! recorder, an HTTP client, child processes and the example binaries, the tools that check our
+//! output, scratch directories, crates outside the repository, and the generated dashboards.
 //!
-//! Each integration test that needs them declares `mod support;`.
+//! Each integration test that needs them declares `mod support;` and uses what it needs. Nothing
+//! here is instrumented: an instrumented function would add its series to every test binary.
 
+// Each integration test is its own crate and uses a different subset of these helpers.
+#![allow(dead_code)]
+
+pub mod calls;
+pub mod dashboards;
+pub mod examples;
 pub mod exposition;
 pub mod http;
+pub mod outside;
 pub mod process;
+pub mod promql;
+pub mod recorded;
+pub mod rules;
 pub mod scratch;
+pub mod threads;
+pub mod tools;

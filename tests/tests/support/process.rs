@@ -1,4 +1,5 @@
-//! Child processes that are killed when the test ends, free ports, bounded waiting.
+//! Child processes that are killed when the test ends, free ports, bounded waiting, servers
+//! started on a free port.
 
 use std::fs::File;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener};
@@ -118,4 +119,43 @@ pub fn require_on_path(binary: &str, provided_by: &str) -> PathBuf {
                  installs it, or `apt-get install {provided_by}`."
             )
         })
+}
+
+/// Starts a server on a free loopback port and waits, polling every `interval` for at most
+/// `limit`, until `ready` accepts it; returns the address and the running child.
+///
+/// `command` makes the command for an address and an attempt (1 to 3); the child is called
+/// `<name>-<attempt>` in `dir`, and `what` names it in messages. Another process can take the
+/// port between our probe and the server's bind, so a start whose process exits is retried on a
+/// new port, three attempts in all.
+pub fn serve_on_free_port(
+    dir: &Path,
+    name: &str,
+    what: &str,
+    limit: Duration,
+    interval: Duration,
+    mut command: impl FnMut(SocketAddr, u32) -> Command,
+    mut ready: impl FnMut(SocketAddr) -> Result<(), String>,
+) -> (SocketAddr, ChildGuard) {
+    for attempt in 1..=3 {
+        let addr = free_loopback_addr();
+        let mut process =
+            ChildGuard::spawn(&format!("{name}-{attempt}"), command(addr, attempt), dir);
+        let started = poll(limit, interval, || match process.exited() {
+            Some(status) => Ok(Err(status)),
+            None => ready(addr).map(Ok),
+        });
+        match started {
+            Ok(Ok(())) => return (addr, process),
+            Ok(Err(status)) if attempt < 3 => {
+                eprintln!("{what} exited with {status} on {addr}; retrying on another port")
+            }
+            Ok(Err(_)) => panic!("{what} did not start:\n{}", process.output()),
+            Err(error) => panic!(
+                "{what} did not get ready on {addr}: {error}\n{}",
+                process.output()
+            ),
+        }
+    }
+    unreachable!("the last attempt returns or panics")
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use instrument_metrics::{Builder, instrument_metrics};
 
-use crate::exposition::{Calls, calls, scrape};
+use crate::support::calls::{Calls, calls};
+use crate::support::http::scrape;
 
 #[instrument_metrics]
 async fn in_runtime_async(fail: bool) -> io::Result<u8> {

@@ -4,24 +4,24 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 
 use serde_json::Value;
 
 use super::process::require_on_path;
 
 /// What `promtool check metrics` reports about `text`: `Ok` only when it exits 0 and prints
-/// nothing (no lint findings either).
+/// nothing at all (no lint findings either).
 pub fn promtool_check(text: &str) -> Result<(), String> {
     let promtool = require_on_path("promtool", "prometheus");
     let output = run_with_stdin(Command::new(&promtool).args(["check", "metrics"]), text)?;
     let findings = format!("{}{}", output.stdout, output.stderr);
-    if output.success && findings.trim().is_empty() {
+    if output.status.success() && findings.is_empty() {
         Ok(())
     } else {
         Err(format!(
-            "promtool check metrics failed (success: {}) and reported:\n{findings}",
-            output.success
+            "promtool check metrics exited with {} and reported:\n{findings}",
+            output.status
         ))
     }
 }
@@ -60,7 +60,7 @@ json.dump(samples, sys.stdout)
 "#;
     let python = require_on_path("python3", "python3");
     let output = run_with_stdin(Command::new(&python).args(["-c", SCRIPT]), text)?;
-    if !output.success {
+    if !output.status.success() {
         return Err(format!(
             "the prometheus-client parser failed:\n{}",
             output.stderr
@@ -95,7 +95,7 @@ json.dump(samples, sys.stdout)
 }
 
 struct Output {
-    success: bool,
+    status: ExitStatus,
     stdout: String,
     stderr: String,
 }
@@ -120,7 +120,7 @@ fn run_with_stdin(command: &mut Command, input: &str) -> Result<Output, String> 
         .map_err(|_| "the stdin writer panicked".to_owned())?
         .map_err(|error| format!("cannot write to {command:?}: {error}"))?;
     Ok(Output {
-        success: output.status.success(),
+        status: output.status,
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     })

@@ -1,5 +1,5 @@
-//! The example binaries (`pipeline`, `batch`) run as a user runs them: built by cargo, started
-//! with only the variables a test sets, killed when the test ends.
+//! The example binaries (`pipeline`, `batch`, `http_service`, `dashboards`) run as a user runs
+//! them: built by cargo, started with only the variables a test sets, killed when the test ends.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -12,22 +12,19 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::http;
-use super::process::{ChildGuard, free_loopback_addr, poll};
+use super::process::{ChildGuard, poll, serve_on_free_port};
 use super::scratch::ScratchDir;
 
 /// How long an example may take to answer `/health` after it starts.
 pub const STARTUP_LIMIT: Duration = Duration::from_secs(30);
 pub const POLL_INTERVAL: Duration = Duration::from_millis(100);
 
-/// The example binaries these tests run.
-const EXAMPLES: [&str; 2] = ["pipeline", "batch"];
-
-/// The path of an example binary (`pipeline`, `batch`), built once per test run.
+/// The path of an example binary, built once per test run.
 ///
 /// `env!("CARGO_BIN_EXE_<name>")` exists only in the package that defines the binary, and
 /// guessing a path under the target directory breaks with `--target`, `CARGO_TARGET_DIR` or a
-/// custom profile, and may find a stale binary. So, as `e2e_pipeline.rs` does, the cargo that
-/// runs the test builds the binaries, with the same environment (so the same target directory),
+/// custom profile, and may find a stale binary. So the cargo that runs the test builds the
+/// binaries, with the same environment (so the same target directory),
 /// and their paths are read from cargo's JSON messages.
 ///
 /// It builds `--workspace --bins --tests`, not only the examples package: cargo unifies features
@@ -88,11 +85,9 @@ fn build_examples() -> BTreeMap<String, PathBuf> {
                 && message["profile"]["test"] == false
         })
         .filter_map(|message| {
-            let name = message["target"]["name"].as_str()?;
+            let name = message["target"]["name"].as_str()?.to_owned();
             let executable = message["executable"].as_str()?;
-            EXAMPLES
-                .contains(&name)
-                .then(|| (name.to_owned(), PathBuf::from(executable)))
+            Some((name, PathBuf::from(executable)))
         })
         .collect();
     eprintln!(
@@ -120,6 +115,7 @@ pub fn command(name: &str) -> Command {
         if variable.starts_with("METRICS_")
             || variable.starts_with("PIPELINE_")
             || variable.starts_with("BATCH_")
+            || variable.starts_with("APP_")
             || variable == "ENABLE_METRICS"
         {
             command.env_remove(variable.as_ref());
@@ -136,41 +132,29 @@ pub struct Served {
 }
 
 impl Served {
-    /// Starts the example `name` with `env` and `METRICS_ADDR` on a free loopback port, and waits
-    /// until `/health` answers. Another process can take the port between our probe and the
-    /// example's bind, so a start whose process exits is retried on a new port, a few times.
+    /// Starts the example `name` with `env` and `METRICS_ADDR` on a free loopback port (retried on
+    /// another port when it exits, see [`serve_on_free_port`]), and waits until `/health` answers
+    /// 200.
     pub fn start<K: AsRef<OsStr>, V: AsRef<OsStr>>(
         scratch: &ScratchDir,
         name: &str,
         env: &[(K, V)],
     ) -> Served {
-        for attempt in 1..=3 {
-            let addr = free_loopback_addr();
-            let mut command = command(name);
-            command.envs(env.iter().map(|(key, value)| (key, value)));
-            command.env("METRICS_ADDR", addr.to_string());
-            let mut process =
-                ChildGuard::spawn(&format!("{name}-{attempt}"), command, scratch.path());
-            let started = poll(STARTUP_LIMIT, POLL_INTERVAL, || match process.exited() {
-                Some(status) => Ok(Err(status)),
-                None => match http::get(addr, "/health")? {
-                    response if response.status == 200 => Ok(Ok(())),
-                    response => Err(format!("/health answered {}", response.status)),
-                },
-            });
-            match started {
-                Ok(Ok(())) => return Served { addr, process },
-                Ok(Err(status)) if attempt < 3 => {
-                    eprintln!("{name} exited with {status} on {addr}; retrying on another port")
-                }
-                Ok(Err(_)) => panic!("the {name} example did not start:\n{}", process.output()),
-                Err(error) => panic!(
-                    "the {name} example did not answer on {addr}: {error}\n{}",
-                    process.output()
-                ),
-            }
-        }
-        unreachable!("the last attempt returns or panics")
+        let (addr, process) = serve_on_free_port(
+            scratch.path(),
+            name,
+            &format!("the {name} example"),
+            STARTUP_LIMIT,
+            POLL_INTERVAL,
+            |addr, _| {
+                let mut command = command(name);
+                command.envs(env.iter().map(|(key, value)| (key, value)));
+                command.env("METRICS_ADDR", addr.to_string());
+                command
+            },
+            |addr| http::get_ok(addr, "/health").map(drop),
+        );
+        Served { addr, process }
     }
 
     /// `GET /metrics` until `ready` accepts the text (or `limit` passes); returns that text.
