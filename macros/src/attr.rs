@@ -1,11 +1,13 @@
 //! The arguments of `#[instrument_metrics(...)]`, parsed into a typed struct. Only their form
 //! is checked here; `rules` checks what they say.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream};
 use syn::meta::ParseNestedMeta;
-use syn::parse::Parser;
+use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Path, Token, UnOp};
+
+use crate::list;
 
 /// Every argument the attribute accepts, for error messages.
 const ACCEPTED: &[&str] = &["name", "labels", "buckets", "in_flight", "skip", "crate"];
@@ -52,23 +54,20 @@ pub(crate) struct Buckets {
 }
 
 impl Args {
-    /// Parses all arguments, recovering after a malformed one so that every problem is found,
-    /// not only the first. The arguments that did parse come back with the errors, so that the
-    /// rules can be checked on them too.
+    /// Parses every argument on its own, so that a malformed one hides none of the others. The
+    /// arguments that did parse come back with the errors, so that the rules can be checked on
+    /// them too.
     pub(crate) fn parse(tokens: TokenStream) -> (Args, Option<syn::Error>) {
         let mut args = Args::default();
         let mut state = ParseState::default();
-        let parsed = syn::meta::parser(|meta| {
-            if let Err(error) = argument(&meta, &mut args, &mut state) {
+        let end = list::last_span(&tokens, Span::call_site());
+        for item in list::items(tokens, end, "an argument") {
+            let parsed = item.and_then(|item| {
+                list::parse_item(item, |meta| argument(&meta, &mut args, &mut state))
+            });
+            if let Err(error) = parsed {
                 state.report(error);
-                skip_to_next_argument(&meta)?;
             }
-            Ok(())
-        })
-        .parse2(tokens);
-        // Only a malformed argument *name* stops parsing; what was found before it still counts.
-        if let Err(malformed) = parsed {
-            state.report(malformed);
         }
         (args, state.found)
     }
@@ -111,8 +110,8 @@ impl ParseState {
     }
 }
 
-/// One argument, stored in `args`. Problems that do not stop parsing (a repeated argument) are
-/// reported to `state`; a malformed value or an unknown name is returned.
+/// One argument, stored in `args`. An unknown name or a malformed value is returned; a repeat,
+/// and malformed items inside a list (a label, a bound), are reported to `state`.
 fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> syn::Result<()> {
     let Some(name) = meta
         .path
@@ -140,16 +139,13 @@ fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> 
         "buckets" => args.buckets = buckets(meta, state)?,
         "in_flight" => {
             let form = "`in_flight = false`";
-            let value = meta
-                .value()
-                .map_err(|_| meta.error(format!("expected {form}")))?;
-            let flag: LitBool = value.parse().map_err(|error| {
+            let flag: LitBool = value(meta, form)?.parse().map_err(|error| {
                 syn::Error::new(error.span(), format!("expected `true` or `false`: {form}"))
             })?;
             args.in_flight = Some(flag);
         }
         "skip" => {
-            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+            if !meta.input.is_empty() {
                 return Err(meta.error("`skip` takes no value"));
             }
             args.skip = meta.path.get_ident().cloned();
@@ -159,47 +155,50 @@ fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> 
     Ok(())
 }
 
-/// Skips what is left of an argument, up to the comma before the next one.
-fn skip_to_next_argument(meta: &ParseNestedMeta) -> syn::Result<()> {
-    while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
-        meta.input.parse::<proc_macro2::TokenTree>()?;
-    }
-    Ok(())
-}
-
-/// `labels(stage = "extract", kind = job.kind, shard)`, recovering after a malformed label the
-/// same way the arguments do.
+/// `labels(stage = "extract", kind = job.kind, shard)`: each label parsed on its own, as the
+/// arguments are.
 fn labels(
     meta: &ParseNestedMeta,
     labels: &mut Vec<LabelArg>,
     state: &mut ParseState,
 ) -> syn::Result<()> {
-    let content;
-    syn::parenthesized!(content in meta.input);
-    // Parsed as a stream of its own, so that a label name syn cannot read stops only the labels.
-    let tokens: TokenStream = content.parse()?;
-    let parsed = syn::meta::parser(|label| {
-        match label_arg(&label) {
-            Ok(label) => labels.push(label),
-            Err(error) => {
-                state.report(error);
-                skip_to_next_argument(&label)?;
-            }
+    const FORM: &str = "`labels(stage = \"extract\", kind = job.kind)`";
+    if !meta.input.peek(syn::token::Paren) {
+        return Err(meta.error(format!("expected {FORM}")));
+    }
+    let group: Group = meta.input.parse()?;
+    for item in list::items(group.stream(), group.span_close(), "a label") {
+        let parsed = item.and_then(|item| {
+            list::parse_item(item, |label| {
+                labels.push(label_arg(&label)?);
+                Ok(())
+            })
+        });
+        if let Err(error) = parsed {
+            state.report(error);
         }
-        Ok(())
-    })
-    .parse2(tokens);
-    if let Err(malformed) = parsed {
-        state.report(malformed);
     }
     Ok(())
 }
 
-fn string(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
-    let value = meta
-        .value()
+/// What follows `=`, with errors that show the expected form: on the name when `=` is missing,
+/// on the `=` when nothing follows it.
+fn value<'a>(meta: &'a ParseNestedMeta, form: &str) -> syn::Result<ParseStream<'a>> {
+    let eq: Token![=] = meta
+        .input
+        .parse()
         .map_err(|_| meta.error(format!("expected {form}")))?;
-    value.parse::<LitStr>().map_err(|error| {
+    if meta.input.is_empty() {
+        return Err(syn::Error::new(
+            eq.span,
+            format!("expected a value after `=`: {form}"),
+        ));
+    }
+    Ok(meta.input)
+}
+
+fn string(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
+    value(meta, form)?.parse::<LitStr>().map_err(|error| {
         syn::Error::new(error.span(), format!("expected a string literal: {form}"))
     })
 }
@@ -209,14 +208,15 @@ fn label_arg(label: &ParseNestedMeta) -> syn::Result<LabelArg> {
     let Some(name) = label.path.get_ident().cloned() else {
         return Err(label.error("a label name is an identifier, such as `stage`"));
     };
-    if label.input.is_empty() || label.input.peek(Token![,]) {
+    if label.input.is_empty() {
         let value: Expr = syn::parse_quote!(#name);
         return Ok(LabelArg {
             name,
             value: LabelSource::Expression(value),
         });
     }
-    let value: Expr = label.value()?.parse()?;
+    let form = format!("`{name} = \"literal\"` or `{name} = expression`");
+    let value: Expr = value(label, &form)?.parse()?;
     let value = match value {
         Expr::Lit(ExprLit {
             lit: Lit::Str(literal),
@@ -232,10 +232,7 @@ fn label_arg(label: &ParseNestedMeta) -> syn::Result<LabelArg> {
 /// ordering rules are not checked against bounds that are missing from it.
 fn buckets(meta: &ParseNestedMeta, state: &mut ParseState) -> syn::Result<Option<Buckets>> {
     const FORM: &str = "`buckets = [0.01, 0.1, 1.0]`, bounds in seconds";
-    let value = meta
-        .value()
-        .map_err(|_| meta.error(format!("expected {FORM}")))?;
-    let expr: Expr = value.parse()?;
+    let expr: Expr = value(meta, FORM)?.parse()?;
     let Expr::Array(array) = &expr else {
         return Err(syn::Error::new_spanned(
             &expr,
@@ -290,7 +287,7 @@ fn crate_path(meta: &ParseNestedMeta) -> syn::Result<Path> {
             format!("expected {FORM}"),
         ));
     };
-    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+    if meta.input.is_empty() {
         return Err(syn::Error::new(
             eq.span,
             format!("expected a path after `crate =`: {FORM}"),

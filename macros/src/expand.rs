@@ -1,5 +1,5 @@
-//! Code generation. The expansion is small on purpose: one `static` call site and one call into
-//! the runtime, which does the work.
+//! Code generation. The expansion is small on purpose: one `static` call site and a few calls
+//! into the runtime, which does the work.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
@@ -130,7 +130,9 @@ fn instrument(sig: &Signature, mut block: Block, args: &Args) -> Block {
         return syn::parse_quote!({
             #site
             let #guard = __IM_SITE.enter_with(&[#(#values),*]);
-            let #value = #krate::__private::in_body::<#output, _>(&#guard, async move #block).await;
+            // Typed, so that when the body does not compile, `Classify` below is not checked
+            // against an unknown type (which would add a misleading error).
+            let #value: #output = #krate::__private::in_body::<#output, _>(&#guard, async move #block).await;
             #guard.finish(#krate::__private::Classify(&#value).outcome());
             #value
         });

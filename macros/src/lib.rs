@@ -11,6 +11,7 @@ mod check;
 mod derive;
 mod expand;
 mod future;
+mod list;
 mod rules;
 
 use proc_macro::TokenStream;

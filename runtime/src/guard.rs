@@ -28,6 +28,13 @@ enum Slot {
     Owned(Box<Handles>),
 }
 
+// An instrumented `async fn` holds `&Guard` across `.await`: were `Guard` not `Sync`, every such
+// function's future would silently stop being `Send`.
+const _: () = {
+    const fn send_and_sync<T: Send + Sync>() {}
+    send_and_sync::<Guard>();
+};
+
 impl Guard {
     pub(crate) fn inert() -> Guard {
         Guard { live: None }
