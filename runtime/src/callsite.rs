@@ -176,7 +176,7 @@ impl CallSite {
     /// [`CallSite::enter_with`] once the site is known to be on: out of line, so that what
     /// inlines into every instrumented function is the check above.
     #[inline(never)]
-    fn enter_on(&'static self, values: &[LabelValue]) -> Guard {
+    pub(crate) fn enter_on(&'static self, values: &[LabelValue]) -> Guard {
         metrics::with_recorder(|recorder| {
             // The no-op recorder: nothing is installed anywhere yet.
             if size_of_val(recorder) == 0 {

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
 use crate::callsite::CallSite;
@@ -84,9 +85,7 @@ where
     C: FnOnce(&F::Output) -> Classified,
 {
     let running = guard.get_or_insert_with(|| site.enter_with(labels));
-    running.set_in_body(true);
-    let poll = future.poll(cx);
-    running.set_in_body(false);
+    let poll = poll_in_body(running, future, cx);
     if let Poll::Ready(output) = &poll
         && let (Some(guard), Some(classify)) = (guard.take(), classify.take())
     {
@@ -120,12 +119,22 @@ impl<F: Future> Future for InBody<'_, F> {
         // SAFETY: as in `Instrumented::poll`: `future` is structurally pinned and never moved.
         let this = unsafe { self.get_unchecked_mut() };
         let future = unsafe { Pin::new_unchecked(&mut this.future) };
-        if !this.guard.is_live() {
-            return future.poll(cx);
-        }
-        this.guard.set_in_body(true);
-        let poll = future.poll(cx);
-        this.guard.set_in_body(false);
-        poll
+        poll_in_body(this.guard, future, cx)
     }
+}
+
+/// Polls the body of `guard`'s call, marked as in the body while the poll runs.
+#[inline]
+fn poll_in_body<F: Future>(
+    guard: &Guard,
+    future: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<F::Output> {
+    let Some(in_body) = guard.in_body() else {
+        return future.poll(cx);
+    };
+    in_body.store(true, Ordering::Relaxed);
+    let poll = future.poll(cx);
+    in_body.store(false, Ordering::Relaxed);
+    poll
 }

@@ -61,18 +61,11 @@ impl Guard {
         }
     }
 
-    /// Marks whether the body is running; a future's guard is outside the body between polls.
+    /// Whether the body is running, for a future to mark around each poll (between polls it is
+    /// not); `None` when the call is not recorded at all.
     #[inline]
-    pub(crate) fn set_in_body(&self, in_body: bool) {
-        if let Some(live) = &self.live {
-            live.in_body.store(in_body, Ordering::Relaxed);
-        }
-    }
-
-    /// Whether the call is recorded at all (not off, and a recorder was installed).
-    #[inline]
-    pub(crate) fn is_live(&self) -> bool {
-        self.live.is_some()
+    pub(crate) fn in_body(&self) -> Option<&AtomicBool> {
+        self.live.as_ref().map(|live| &live.in_body)
     }
 
     /// Records the call with the outcome of its returned value.

@@ -42,7 +42,7 @@ where
     if site.is_off() {
         return body();
     }
-    let guard = site.enter_with(labels);
+    let guard = site.enter_on(labels);
     let output = body();
     guard.finish(classify(&output));
     output
