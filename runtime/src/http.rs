@@ -436,20 +436,17 @@ impl<B: Body> Body for MeasuredBody<B> {
     type Data = B::Data;
     type Error = B::Error;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> PolledFrame<B> {
         let this = self.project();
-        let frame = std::task::ready!(this.inner.poll_frame(cx));
-        match &frame {
-            Some(Ok(frame)) => {
-                if let (Some(exchange), Some(data)) = (this.exchange.as_mut(), frame.data_ref()) {
-                    exchange.sent += bytes::Buf::remaining(data) as u64;
-                }
+        let exchange = this.exchange;
+        let frame = std::task::ready!(poll_counting(this.inner, cx, |bytes| {
+            if let Some(exchange) = exchange.as_mut() {
+                exchange.sent += bytes;
             }
+        }));
+        if matches!(frame, None | Some(Err(_))) {
             // The end of the body, or an error that ends it: the request is done.
-            None | Some(Err(_)) => *this.exchange = None,
+            *exchange = None;
         }
         Poll::Ready(frame)
     }
@@ -476,21 +473,12 @@ impl<B: Body> Body for CountedBody<B> {
     type Data = B::Data;
     type Error = B::Error;
 
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<B::Data>, B::Error>>> {
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> PolledFrame<B> {
         let this = self.project();
-        let frame = std::task::ready!(this.inner.poll_frame(cx));
-        if let Some(Ok(frame)) = &frame
-            && let Some(data) = frame.data_ref()
-        {
-            this.received.fetch_add(
-                bytes::Buf::remaining(data) as u64,
-                std::sync::atomic::Ordering::Relaxed,
-            );
-        }
-        Poll::Ready(frame)
+        let received = this.received;
+        poll_counting(this.inner, cx, |bytes| {
+            received.fetch_add(bytes, std::sync::atomic::Ordering::Relaxed);
+        })
     }
 
     fn is_end_stream(&self) -> bool {
@@ -500,4 +488,22 @@ impl<B: Body> Body for CountedBody<B> {
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
     }
+}
+
+/// What [`Body::poll_frame`] returns.
+type PolledFrame<B> = Poll<Option<Result<Frame<<B as Body>::Data>, <B as Body>::Error>>>;
+
+/// Polls `body` for its next frame, passing the size of a data frame to `count`.
+fn poll_counting<B: Body>(
+    body: Pin<&mut B>,
+    cx: &mut Context<'_>,
+    count: impl FnOnce(u64),
+) -> PolledFrame<B> {
+    let frame = std::task::ready!(body.poll_frame(cx));
+    if let Some(Ok(frame)) = &frame
+        && let Some(data) = frame.data_ref()
+    {
+        count(bytes::Buf::remaining(data) as u64);
+    }
+    Poll::Ready(frame)
 }
