@@ -12,7 +12,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, PipeReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -25,7 +25,8 @@ use support::dashboards::{
 use support::examples;
 use support::exposition;
 use support::http::{self, encode_query_value, post};
-use support::process::{ChildGuard, free_loopback_addr, poll, require_on_path, serve_on_free_port};
+use support::process::{ChildGuard, free_loopback_addr, poll, require_on_path};
+use support::prometheus;
 use support::rules::{Rule, RuleKind, rules};
 use support::scratch::ScratchDir;
 
@@ -701,25 +702,7 @@ impl Prometheus {
     fn start(binary: &Path, scratch: &ScratchDir, targets: &Targets) -> Prometheus {
         Prometheus::write_config(scratch, targets);
         let config = Prometheus::config_path(scratch);
-        let (addr, process) = serve_on_free_port(
-            scratch.path(),
-            "prometheus",
-            "prometheus",
-            STARTUP_LIMIT,
-            POLL_INTERVAL,
-            |addr, attempt| {
-                let storage = scratch.join(&format!("tsdb-{attempt}"));
-                let mut command = Command::new(binary);
-                command
-                    .arg(format!("--config.file={}", config.display()))
-                    .arg(format!("--storage.tsdb.path={}", storage.display()))
-                    .arg(format!("--web.listen-address={addr}"))
-                    .arg("--web.enable-lifecycle")
-                    .current_dir(scratch.path());
-                command
-            },
-            |addr| http::get_ok(addr, "/-/ready").map(drop),
-        );
+        let (addr, process) = prometheus::start(binary, scratch, &config);
         Prometheus {
             addr,
             process: std::cell::RefCell::new(process),
@@ -739,17 +722,7 @@ impl Prometheus {
 
     /// A successful answer of the HTTP API, as JSON.
     fn api(&self, target: &str) -> Result<Value, String> {
-        let response = http::get(self.addr, target)?;
-        let body = response.text()?;
-        let json: Value =
-            serde_json::from_str(&body).map_err(|error| format!("{target}: {error}: {body}"))?;
-        if response.status != 200 || json["status"] != "success" {
-            return Err(format!("{target} answered {}: {json}", response.status));
-        }
-        if let Some(warnings) = json.get("warnings") {
-            return Err(format!("{target} warned: {warnings}"));
-        }
-        Ok(json)
+        prometheus::api(self.addr, target)
     }
 
     fn instant(&self, expr: &str) -> Result<Value, String> {

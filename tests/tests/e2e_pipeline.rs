@@ -12,14 +12,14 @@ mod support;
 use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 use support::examples::Served;
 use support::exposition::{self, Sample};
 use support::http;
-use support::process::{ChildGuard, poll, require_on_path, serve_on_free_port};
+use support::process::{ChildGuard, poll, require_on_path};
+use support::prometheus;
 use support::scratch::ScratchDir;
 use support::tools::promtool_check;
 
@@ -332,36 +332,12 @@ impl Prometheus {
         );
         std::fs::write(&config, yaml)
             .unwrap_or_else(|error| panic!("cannot write {}: {error}", config.display()));
-        let (addr, process) = serve_on_free_port(
-            scratch.path(),
-            "prometheus",
-            "prometheus",
-            STARTUP_LIMIT,
-            POLL_INTERVAL,
-            |addr, attempt| {
-                let storage = scratch.join(&format!("tsdb-{attempt}"));
-                let mut command = Command::new(binary);
-                command
-                    .arg(format!("--config.file={}", config.display()))
-                    .arg(format!("--storage.tsdb.path={}", storage.display()))
-                    .arg(format!("--web.listen-address={addr}"))
-                    .current_dir(scratch.path());
-                command
-            },
-            |addr| http::get_ok(addr, "/-/ready").map(drop),
-        );
+        let (addr, process) = prometheus::start(binary, scratch, &config);
         Prometheus { addr, process }
     }
 
     /// A successful answer of the HTTP API, as JSON.
     fn api(&self, target: &str) -> Result<Value, String> {
-        let response = http::get(self.addr, target)?;
-        let body = response.text()?;
-        let json: Value =
-            serde_json::from_str(&body).map_err(|error| format!("{target}: {error}: {body}"))?;
-        if response.status != 200 || json["status"] != "success" {
-            return Err(format!("{target} answered {}: {json}", response.status));
-        }
-        Ok(json)
+        prometheus::api(self.addr, target)
     }
 }

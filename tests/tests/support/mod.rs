@@ -15,6 +15,7 @@ pub mod exposition;
 pub mod http;
 pub mod outside;
 pub mod process;
+pub mod prometheus;
 pub mod promql;
 pub mod recorded;
 pub mod rules;
