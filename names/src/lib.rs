@@ -1,0 +1,202 @@
+//! Names the `#[instrument_metrics]` attribute (compile time) and the `instrument-metrics`
+//! runtime (run time) must agree on, defined once: family names and suffixes, the labels the
+//! crate sets itself, and the Prometheus naming rules both check.
+//!
+//! Depend on `instrument-metrics`; this crate exists so that a proc-macro crate and the runtime
+//! share one definition. It has no dependencies and nothing here allocates.
+
+#![no_std]
+
+/// The family base name of a function without `name = "..."`.
+pub const DEFAULT_FAMILY: &str = "function_calls";
+
+/// The suffix of the calls counter: `<family>_total`.
+pub const CALLS_SUFFIX: &str = "_total";
+/// The suffix of the duration histogram: `<family>_duration_seconds`.
+pub const DURATION_SUFFIX: &str = "_duration_seconds";
+/// The suffix of the in-flight gauge: `<family>_in_flight`.
+pub const IN_FLIGHT_SUFFIX: &str = "_in_flight";
+
+/// Suffixes a family base name must not end in: the crate appends them (a hand-written one would
+/// double up, `x_total_total`), or Prometheus gives them meaning (`_count`, `_sum`, `_bucket`).
+pub const RESERVED_SUFFIXES: &[&str] = &[
+    CALLS_SUFFIX,
+    "_count",
+    "_sum",
+    "_bucket",
+    "_seconds",
+    IN_FLIGHT_SUFFIX,
+];
+
+/// HELP of `<family>_total`.
+pub const CALLS_HELP: &str =
+    "Calls of instrumented functions, by outcome (ok, error, panic, cancelled).";
+/// HELP of `<family>_duration_seconds`.
+pub const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
+/// HELP of `<family>_in_flight`.
+pub const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
+
+/// The labels the crate sets on every function's series.
+pub mod label {
+    /// The function's name, `Type::method` for methods.
+    pub const FUNCTION: &str = "function";
+    /// The `module_path!()` of the function.
+    pub const MODULE: &str = "module";
+    /// How the call ended: `ok`, `error`, `panic`, `cancelled`.
+    pub const RESULT: &str = "result";
+    /// The error variant, for an `Err` whose type is a `MetricLabel`.
+    pub const ERROR: &str = "error";
+}
+
+/// Label names no user label may take: the ones the crate sets, the histogram and summary
+/// labels Prometheus defines, and the target labels a scrape attaches (a series carrying its own
+/// `job` or `instance` has it renamed to `exported_job`/`exported_instance`). Names starting
+/// with `__` are reserved too; [`label_name_problem`] checks both.
+pub const RESERVED_LABELS: &[&str] = &[
+    label::FUNCTION,
+    label::MODULE,
+    label::RESULT,
+    label::ERROR,
+    "le",
+    "quantile",
+    "job",
+    "instance",
+];
+
+/// The HTTP layer's families (before the namespace prefix) and their bucket bounds.
+pub mod http {
+    /// Requests, by route template, method and status.
+    pub const REQUESTS: &str = "http_requests_total";
+    /// Request duration histogram.
+    pub const DURATION: &str = "http_request_duration_seconds";
+    /// Request body size summary.
+    pub const REQUEST_SIZE: &str = "http_request_size_bytes";
+    /// Response body size summary.
+    pub const RESPONSE_SIZE: &str = "http_response_size_bytes";
+    /// Requests being served.
+    pub const IN_PROGRESS: &str = "http_requests_in_progress";
+    /// Duration buckets of [`DURATION`], in seconds.
+    pub const BUCKETS: &[f64] = &[0.05, 0.1, 0.3, 1.0, 3.0, 5.0];
+    /// The `handler` of a request no route matched.
+    pub const UNMATCHED: &str = "none";
+}
+
+/// What is wrong with a name under the Prometheus text format's rule for metric and label
+/// names, `[a-zA-Z_][a-zA-Z0-9_]*`; `None` when it is valid. `:` is left out: Prometheus
+/// reserves it for recording rules.
+pub fn charset_problem(name: &str) -> Option<NameProblem> {
+    let first = name.chars().next()?;
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    {
+        return Some(NameProblem::Character(bad));
+    }
+    first
+        .is_ascii_digit()
+        .then_some(NameProblem::StartsWithDigit)
+}
+
+/// Why a name is not valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameProblem {
+    /// The name is empty.
+    Empty,
+    /// A character outside `[a-zA-Z0-9_]`, such as `é`, `-` or `.`.
+    Character(char),
+    /// The first character is a digit.
+    StartsWithDigit,
+    /// `__` starts the names Prometheus keeps for itself.
+    DoubleUnderscore,
+    /// A label the crate sets itself or Prometheus reserves (one of [`RESERVED_LABELS`]).
+    ReservedLabel,
+    /// A family name ending in a suffix of [`RESERVED_SUFFIXES`].
+    ReservedSuffix(&'static str),
+}
+
+/// What is wrong with a user's label name (charset, `__`, reserved); `None` when it is valid.
+pub fn label_name_problem(name: &str) -> Option<NameProblem> {
+    if name.is_empty() {
+        return Some(NameProblem::Empty);
+    }
+    if let Some(problem) = charset_problem(name) {
+        return Some(problem);
+    }
+    if name.starts_with("__") {
+        return Some(NameProblem::DoubleUnderscore);
+    }
+    RESERVED_LABELS
+        .contains(&name)
+        .then_some(NameProblem::ReservedLabel)
+}
+
+/// What is wrong with a namespace or subsystem, the parts of a prefix (charset, `__`); `None`
+/// when it is valid.
+pub fn name_part_problem(name: &str) -> Option<NameProblem> {
+    if name.is_empty() {
+        return Some(NameProblem::Empty);
+    }
+    if let Some(problem) = charset_problem(name) {
+        return Some(problem);
+    }
+    name.starts_with("__")
+        .then_some(NameProblem::DoubleUnderscore)
+}
+
+/// What is wrong with a family base name (`name = "..."`): a name part that also must not end in
+/// a reserved suffix; `None` when it is valid.
+pub fn family_name_problem(name: &str) -> Option<NameProblem> {
+    if let Some(problem) = name_part_problem(name) {
+        return Some(problem);
+    }
+    RESERVED_SUFFIXES
+        .iter()
+        .find(|suffix| name.ends_with(*suffix))
+        .map(|suffix| NameProblem::ReservedSuffix(suffix))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_names() {
+        assert_eq!(label_name_problem("stage"), None);
+        assert_eq!(label_name_problem("_x9"), None);
+        assert_eq!(
+            label_name_problem("café"),
+            Some(NameProblem::Character('é'))
+        );
+        assert_eq!(label_name_problem("9x"), Some(NameProblem::StartsWithDigit));
+        assert_eq!(label_name_problem(""), Some(NameProblem::Empty));
+        assert_eq!(
+            label_name_problem("__name__"),
+            Some(NameProblem::DoubleUnderscore)
+        );
+        for reserved in RESERVED_LABELS {
+            assert_eq!(
+                label_name_problem(reserved),
+                Some(NameProblem::ReservedLabel)
+            );
+        }
+    }
+
+    #[test]
+    fn family_names() {
+        assert_eq!(family_name_problem("pipeline_stage"), None);
+        assert_eq!(
+            family_name_problem("a:b"),
+            Some(NameProblem::Character(':'))
+        );
+        assert_eq!(
+            family_name_problem("calls_total"),
+            Some(NameProblem::ReservedSuffix("_total"))
+        );
+        assert_eq!(
+            family_name_problem("__x"),
+            Some(NameProblem::DoubleUnderscore)
+        );
+        assert_eq!(name_part_problem("acme"), None);
+        assert_eq!(name_part_problem("a.b"), Some(NameProblem::Character('.')));
+    }
+}
