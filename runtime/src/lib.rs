@@ -240,55 +240,44 @@
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod callsite;
-mod clock;
-mod future;
-mod guard;
-mod label;
-mod metric_label;
-mod outcome;
-mod recorder;
-// Without the exporter nothing installs the registry, so its rendering side is unused.
-#[cfg_attr(not(feature = "exporter"), allow(dead_code))]
-mod series;
-mod settings;
+// The layout, one folder per concern; imports flow down this list, never up (ARCHITECTURE.md):
+//
+//   serve/        install(), Exporter, /metrics endpoint, listener, axum embedding, push
+//   config/       Builder, env variables, parsers, defaults -> one validated Config
+//   http/         the tower layer for HTTP request metrics
+//   record/       the per-call hot path: call sites, guards, futures, clock, outcome
+//   exposition/   series storage and the one writer of the text format
+//   model/        Outcome, MetricLabel, LabelValue, the names shared with the macro
+//
+// `error` is shared by config and serve; `testing` stands alone; `__private` is what expanded
+// code calls.
 
-#[cfg(feature = "exporter")]
-mod build_info;
-#[cfg(feature = "exporter")]
-mod builder;
 #[cfg(feature = "exporter")]
 mod config;
-#[cfg(feature = "axum")]
-mod embed;
-#[cfg(feature = "exporter")]
-mod endpoint;
 #[cfg(feature = "exporter")]
 mod error;
-#[cfg(feature = "exporter")]
-mod exporter;
-#[cfg(feature = "exporter")]
-mod listener;
-
+// Without the exporter nothing installs the registry, so its rendering side is unused.
+#[cfg_attr(not(feature = "exporter"), allow(dead_code))]
+mod exposition;
 #[cfg(feature = "http")]
 pub mod http;
-#[cfg(all(feature = "exporter", feature = "process"))]
-mod process;
+mod model;
+mod record;
 #[cfg(feature = "exporter")]
-mod push;
+mod serve;
 
 pub use instrument_metrics_macros::MetricLabel;
 pub use instrument_metrics_macros::instrument_metrics;
-pub use metric_label::MetricLabel;
+pub use model::MetricLabel;
 
 #[cfg(feature = "exporter")]
-pub use build_info::BuildInfo;
-#[cfg(feature = "exporter")]
-pub use builder::Builder;
+pub use config::{Builder, DEFAULT_BUCKETS};
 #[cfg(feature = "exporter")]
 pub use error::Error;
 #[cfg(feature = "exporter")]
-pub use exporter::{DEFAULT_BUCKETS, Exporter, install};
+pub use exposition::BuildInfo;
+#[cfg(feature = "exporter")]
+pub use serve::{Exporter, install};
 
 #[cfg(feature = "testing")]
 pub mod testing;

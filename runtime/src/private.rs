@@ -2,18 +2,16 @@
 
 use std::future::Future;
 
-pub use crate::callsite::CallSite;
-pub use crate::future::{InBody, Instrumented};
-pub use crate::guard::Guard;
-pub use crate::metric_label::LabelValue;
-pub use crate::outcome::{Classified, Classify, NotAResult, Outcome, Unlabelled};
+pub use crate::model::{LabelValue, Outcome};
+pub use crate::record::{
+    CallSite, Classified, Classify, Guard, InBody, Instrumented, NotAResult, Unlabelled,
+};
 pub use linkme;
 
 /// Every call site in the program, so `install()` can register their series before the first
 /// call and `rate()` sees it.
 #[linkme::distributed_slice]
 pub static CALL_SITES: [&'static CallSite];
-
 /// Runs a synchronous body as one recorded call. `classify` sees the returned value where its
 /// type is concrete, so `Result`s count as `ok` or `error`.
 #[inline]

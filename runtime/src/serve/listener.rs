@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crate::endpoint::{Endpoint, Reply, Request};
+use super::endpoint::{Endpoint, Reply, Request};
 
 /// Scrapes are rare and cheap; this bounds the threads a flood of connections can start.
 const MAX_CONNECTIONS: usize = 32;
@@ -71,11 +71,7 @@ fn accept_loop(socket: &TcpListener, endpoint: &Arc<Endpoint>, stop: &AtomicBool
         let Ok(mut stream) = stream else { continue };
         if active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
             active.fetch_sub(1, Ordering::SeqCst);
-            let busy = Reply {
-                status: 503,
-                headers: Vec::new(),
-                body: b"busy\n".to_vec(),
-            };
+            let busy = Reply::bare(503, b"busy\n");
             let _ = write_reply(&mut stream, &busy, false);
             continue;
         }
@@ -97,11 +93,7 @@ fn serve(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<()> {
     stream.set_read_timeout(Some(READ_TIMEOUT))?;
     stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
     let Some(head) = read_head(&mut stream)? else {
-        let too_large = Reply {
-            status: 431,
-            headers: Vec::new(),
-            body: Vec::new(),
-        };
+        let too_large = Reply::bare(431, b"");
         return write_reply(&mut stream, &too_large, false);
     };
     let mut lines = head.split("\r\n");
@@ -147,17 +139,17 @@ fn read_head(stream: &mut TcpStream) -> io::Result<Option<String>> {
 }
 
 fn write_reply(stream: &mut TcpStream, reply: &Reply, head_only: bool) -> io::Result<()> {
-    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status, reason(reply.status));
-    for (name, value) in &reply.headers {
+    let mut head = format!("HTTP/1.1 {} {}\r\n", reply.status(), reason(reply.status()));
+    for (name, value) in reply.headers() {
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str(&format!(
         "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.body.len()
+        reply.body().len()
     ));
     stream.write_all(head.as_bytes())?;
     if !head_only {
-        stream.write_all(&reply.body)?;
+        stream.write_all(reply.body())?;
     }
     stream.flush()
 }

@@ -1,7 +1,7 @@
 //! The `build_info` gauge: which build of the application is running, for dashboards that
 //! correlate a change in behaviour with a deploy.
 
-use metrics::{Key, KeyName, Label, Level, Metadata, Recorder, SharedString};
+use super::text;
 
 /// The name, version and (optionally) commit of the application; see [`build_info!`].
 ///
@@ -25,34 +25,19 @@ impl BuildInfo {
         }
     }
 
-    /// What `install()` reports when it is not told: the executable's name, version `unknown`.
-    pub(crate) fn executable() -> Self {
-        BuildInfo::new(&crate::push::default_job(), "unknown", None)
-    }
+    pub(crate) const HELP: &str = "The running build: always 1, with the build in the labels.";
 
-    /// Registers `<prefix>build_info{name,version[,commit]} 1`.
-    pub(crate) fn register(&self, recorder: &dyn Recorder, prefix: &str) {
-        static METADATA: Metadata<'static> =
-            Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
-        let name = format!("{prefix}build_info");
-        recorder.describe_gauge(
-            KeyName::from(name.clone()),
-            None,
-            SharedString::const_str("The running build: always 1, with the build in the labels."),
-        );
-        // The exporter's escaper takes `\\` and `\"` as already escaped; doubling every backslash
-        // first makes it escape each one exactly once.
-        let value = |value: &str| value.replace('\\', "\\\\");
-        let mut labels = vec![
-            Label::new("name", value(&self.name)),
-            Label::new("version", value(&self.version)),
-        ];
-        if let Some(commit) = &self.commit {
-            labels.push(Label::new("commit", value(commit)));
-        }
-        recorder
-            .register_gauge(&Key::from_parts(name, labels), &METADATA)
-            .set(1.0);
+    /// The labels of the `build_info` sample, rendered (see [`text::labels`]).
+    pub(crate) fn labels(&self) -> String {
+        let commit = self.commit.as_deref().map(|commit| ("commit", commit));
+        text::labels(
+            [
+                ("name", self.name.as_str()),
+                ("version", self.version.as_str()),
+            ]
+            .into_iter()
+            .chain(commit),
+        )
     }
 }
 

@@ -2,10 +2,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::clock::Instant;
+use super::clock::Instant;
 
-use crate::callsite::Handles;
-use crate::outcome::{Classified, Outcome};
+use super::classify::Classified;
+use super::handles::Handles;
+use crate::model::Outcome;
 
 /// Records one call when finished, or when dropped without being finished: as a panic if the body
 /// was running (it unwound), as cancelled if it was not (a future dropped between polls).

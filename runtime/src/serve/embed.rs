@@ -8,8 +8,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::any;
 
-use crate::Exporter;
-use crate::endpoint::{Endpoint, Reply};
+use super::endpoint::{Endpoint, Reply, Request as EndpointRequest};
+use super::exporter::Exporter;
 
 impl Exporter {
     /// A router that serves `/metrics`; merge it into the service's router. Pair it with
@@ -45,7 +45,7 @@ fn serve(endpoint: Option<&Endpoint>, request: &Request) -> Response {
     };
     let headers = request.headers();
     let text = |name: HeaderName| headers.get(name).and_then(|value| value.to_str().ok());
-    let reply = endpoint.reply(&crate::endpoint::Request {
+    let reply = endpoint.reply(&EndpointRequest {
         method: request.method().as_str(),
         path: "/metrics",
         authorization: text(header::AUTHORIZATION),
@@ -55,15 +55,16 @@ fn serve(endpoint: Option<&Endpoint>, request: &Request) -> Response {
 }
 
 fn into_response(reply: Reply) -> Response {
+    let (status, reply_headers, body) = reply.into_parts();
     let mut headers = HeaderMap::new();
-    for (name, value) in reply.headers {
+    for (name, value) in reply_headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(HeaderName::from_static(name), value);
         }
     }
-    let mut response = Response::new(Body::from(reply.body));
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() =
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     *response.headers_mut() = headers;
     response
 }

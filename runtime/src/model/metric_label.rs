@@ -147,8 +147,8 @@ impl MetricLabel for std::net::SocketAddr {
 /// call site's table of series, the index picks one.
 #[derive(Clone, Copy, Debug)]
 pub struct LabelValue {
-    pub(crate) values: &'static [&'static str],
-    pub(crate) index: usize,
+    values: &'static [&'static str],
+    index: usize,
 }
 
 impl LabelValue {
@@ -161,6 +161,18 @@ impl LabelValue {
             values,
             index: value.index().min(values.len().saturating_sub(1)),
         }
+    }
+
+    /// Every value of the label's set.
+    #[inline]
+    pub(crate) fn values(self) -> &'static [&'static str] {
+        self.values
+    }
+
+    /// The position of this value in [`LabelValue::values`].
+    #[inline]
+    pub(crate) fn index(self) -> usize {
+        self.index
     }
 
     pub(crate) fn as_str(self) -> &'static str {

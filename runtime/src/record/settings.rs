@@ -8,9 +8,22 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 pub(crate) struct Settings {
     /// `namespace_subsystem_`, or empty.
-    pub(crate) prefix: String,
+    prefix: String,
     /// Whether a `function` label (or an HTTP route) is excluded from recording.
-    pub(crate) excluded: Box<dyn Fn(&str) -> bool + Send + Sync>,
+    excluded: Box<dyn Fn(&str) -> bool + Send + Sync>,
+}
+
+impl Settings {
+    #[cfg(feature = "exporter")]
+    pub(crate) fn new(
+        prefix: String,
+        excluded: impl Fn(&str) -> bool + Send + Sync + 'static,
+    ) -> Settings {
+        Settings {
+            prefix,
+            excluded: Box::new(excluded),
+        }
+    }
 }
 
 static SETTINGS: RwLock<Option<Arc<Settings>>> = RwLock::new(None);

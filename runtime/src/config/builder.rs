@@ -5,15 +5,20 @@ use std::time::Duration;
 
 use regex_lite::Regex;
 
-use crate::config::{
+use super::defaults::{self, DEFAULT_ADDR, DEFAULT_BUCKETS, DEFAULT_PUSH_INTERVAL};
+use super::env::{
     self, ENABLE_METRICS, METRICS_ADDR, METRICS_AUTH_TOKEN, METRICS_BUCKETS, METRICS_CUSTOM_LABELS,
     METRICS_EXCLUDED_HANDLERS, METRICS_NAMESPACE, METRICS_PUSH_GATEWAY, METRICS_PUSH_INTERVAL,
-    METRICS_PUSH_JOB, METRICS_SUBSYSTEM, check_buckets, parse_addr, parse_bool, parse_buckets,
-    parse_duration, parse_label_name, parse_labels, parse_name_part,
+    METRICS_PUSH_JOB, METRICS_SUBSYSTEM,
 };
-use crate::exporter::{self, DEFAULT_ADDR, DEFAULT_BUCKETS, DEFAULT_PUSH_INTERVAL, Exporter};
-use crate::push::Gateway;
-use crate::{BuildInfo, Error, settings};
+use super::gateway::Gateway;
+use super::parse::{
+    invalid, parse_addr, parse_bool, parse_buckets, parse_duration, parse_label_name, parse_labels,
+    parse_name_part, parse_push_job, parse_regex, validate_buckets,
+};
+use super::validated::{Config, Serving};
+use crate::error::Error;
+use crate::exposition::BuildInfo;
 
 /// The settings of [`install`](crate::install), in code. Start from [`Builder::from_env`] and
 /// override: settings made in code win over the environment.
@@ -33,19 +38,19 @@ use crate::{BuildInfo, Error, settings};
 /// naming the setter and the value.
 #[derive(Debug)]
 pub struct Builder {
-    pub(crate) enabled: bool,
-    pub(crate) addr: SocketAddr,
-    pub(crate) listen: bool,
-    pub(crate) namespace: Option<String>,
-    pub(crate) subsystem: Option<String>,
-    pub(crate) excluded: Vec<Regex>,
-    pub(crate) custom_labels: Vec<(String, String)>,
-    pub(crate) buckets: Vec<f64>,
-    pub(crate) auth_token: Option<String>,
-    pub(crate) push: Option<Gateway>,
-    pub(crate) push_interval: Duration,
-    pub(crate) push_job: Option<String>,
-    pub(crate) build_info: Option<BuildInfo>,
+    enabled: bool,
+    addr: SocketAddr,
+    listen: bool,
+    namespace: Option<String>,
+    subsystem: Option<String>,
+    excluded: Vec<Regex>,
+    custom_labels: Vec<(String, String)>,
+    buckets: Vec<f64>,
+    auth_token: Option<String>,
+    push: Option<Gateway>,
+    push_interval: Duration,
+    push_job: Option<String>,
+    build_info: Option<BuildInfo>,
     /// The first invalid value given to a setter, returned by `install`.
     error: Option<Error>,
 }
@@ -87,19 +92,19 @@ impl Builder {
     /// [`Error::Invalid`] naming the first variable whose value does not parse, and the value.
     pub fn from_env() -> Result<Self, Error> {
         let mut builder = Builder::new();
-        if let Some(value) = config::var(ENABLE_METRICS)? {
+        if let Some(value) = env::var(ENABLE_METRICS)? {
             builder.enabled = parse_bool(ENABLE_METRICS, &value)?;
         }
-        if let Some(value) = config::var(METRICS_ADDR)? {
+        if let Some(value) = env::var(METRICS_ADDR)? {
             builder.addr = parse_addr(METRICS_ADDR, &value)?;
         }
-        if let Some(value) = config::var(METRICS_NAMESPACE)? {
+        if let Some(value) = env::var(METRICS_NAMESPACE)? {
             builder.namespace = Some(parse_name_part(METRICS_NAMESPACE, &value)?);
         }
-        if let Some(value) = config::var(METRICS_SUBSYSTEM)? {
+        if let Some(value) = env::var(METRICS_SUBSYSTEM)? {
             builder.subsystem = Some(parse_name_part(METRICS_SUBSYSTEM, &value)?);
         }
-        if let Some(value) = config::var(METRICS_EXCLUDED_HANDLERS)? {
+        if let Some(value) = env::var(METRICS_EXCLUDED_HANDLERS)? {
             for pattern in value
                 .split(',')
                 .map(str::trim)
@@ -110,20 +115,20 @@ impl Builder {
                     .push(parse_regex(METRICS_EXCLUDED_HANDLERS, pattern)?);
             }
         }
-        if let Some(value) = config::var(METRICS_CUSTOM_LABELS)? {
+        if let Some(value) = env::var(METRICS_CUSTOM_LABELS)? {
             builder.custom_labels = parse_labels(METRICS_CUSTOM_LABELS, &value)?;
         }
-        if let Some(value) = config::var(METRICS_BUCKETS)? {
+        if let Some(value) = env::var(METRICS_BUCKETS)? {
             builder.buckets = parse_buckets(METRICS_BUCKETS, &value)?;
         }
-        builder.auth_token = config::var(METRICS_AUTH_TOKEN)?;
-        if let Some(value) = config::var(METRICS_PUSH_GATEWAY)? {
+        builder.auth_token = env::var(METRICS_AUTH_TOKEN)?;
+        if let Some(value) = env::var(METRICS_PUSH_GATEWAY)? {
             builder.push = Some(Gateway::parse(METRICS_PUSH_GATEWAY, &value)?);
         }
-        if let Some(value) = config::var(METRICS_PUSH_INTERVAL)? {
+        if let Some(value) = env::var(METRICS_PUSH_INTERVAL)? {
             builder.push_interval = parse_duration(METRICS_PUSH_INTERVAL, &value)?;
         }
-        if let Some(value) = config::var(METRICS_PUSH_JOB)? {
+        if let Some(value) = env::var(METRICS_PUSH_JOB)? {
             builder.push_job = Some(parse_push_job(METRICS_PUSH_JOB, &value)?);
         }
         Ok(builder)
@@ -157,14 +162,14 @@ impl Builder {
     /// (`METRICS_NAMESPACE`).
     #[must_use]
     pub fn namespace(mut self, namespace: &str) -> Self {
-        self.namespace = self.check(parse_name_part("Builder::namespace", namespace));
+        self.namespace = self.keep_first_error(parse_name_part("Builder::namespace", namespace));
         self
     }
 
     /// The second prefix, after the namespace (`METRICS_SUBSYSTEM`).
     #[must_use]
     pub fn subsystem(mut self, subsystem: &str) -> Self {
-        self.subsystem = self.check(parse_name_part("Builder::subsystem", subsystem));
+        self.subsystem = self.keep_first_error(parse_name_part("Builder::subsystem", subsystem));
         self
     }
 
@@ -174,7 +179,7 @@ impl Builder {
     /// off: a call then costs one relaxed load, and nothing is recorded into any recorder.
     #[must_use]
     pub fn exclude(mut self, pattern: &str) -> Self {
-        if let Some(regex) = self.check(parse_regex("Builder::exclude", pattern)) {
+        if let Some(regex) = self.keep_first_error(parse_regex("Builder::exclude", pattern)) {
             self.excluded.push(regex);
         }
         self
@@ -185,7 +190,9 @@ impl Builder {
     #[must_use]
     pub fn custom_label(mut self, name: &str, value: &str) -> Self {
         let whole = format!("{name}={value}");
-        if let Some(name) = self.check(parse_label_name("Builder::custom_label", &whole, name)) {
+        if let Some(name) =
+            self.keep_first_error(parse_label_name("Builder::custom_label", &whole, name))
+        {
             self.custom_labels.retain(|(existing, _)| *existing != name);
             self.custom_labels.push((name, value.to_owned()));
         }
@@ -198,7 +205,7 @@ impl Builder {
     pub fn buckets(mut self, bounds: &[f64]) -> Self {
         let shown = format!("{bounds:?}");
         if self
-            .check(check_buckets("Builder::buckets", &shown, bounds))
+            .keep_first_error(validate_buckets("Builder::buckets", &shown, bounds))
             .is_some()
         {
             self.buckets = bounds.to_vec();
@@ -218,7 +225,7 @@ impl Builder {
     /// (`METRICS_PUSH_GATEWAY`).
     #[must_use]
     pub fn push_gateway(mut self, url: &str) -> Self {
-        self.push = self.check(Gateway::parse("Builder::push_gateway", url));
+        self.push = self.keep_first_error(Gateway::parse("Builder::push_gateway", url));
         self
     }
 
@@ -226,7 +233,7 @@ impl Builder {
     #[must_use]
     pub fn push_interval(mut self, interval: Duration) -> Self {
         if interval.is_zero() {
-            self.check::<()>(Err(config::invalid(
+            self.keep_first_error::<()>(Err(invalid(
                 "Builder::push_interval",
                 "0s",
                 "a positive duration",
@@ -241,7 +248,7 @@ impl Builder {
     /// (`METRICS_PUSH_JOB`).
     #[must_use]
     pub fn push_job(mut self, job: &str) -> Self {
-        self.push_job = self.check(parse_push_job("Builder::push_job", job));
+        self.push_job = self.keep_first_error(parse_push_job("Builder::push_job", job));
         self
     }
 
@@ -253,38 +260,41 @@ impl Builder {
         self
     }
 
-    /// Installs the recorder and starts serving (or pushing).
-    ///
-    /// # Errors
-    ///
-    /// See [`install`](crate::install).
-    pub fn install(mut self) -> Result<Exporter, Error> {
-        if let Some(error) = self.error.take() {
+    /// The validated configuration: the first invalid value a setter was given, or every
+    /// setting with its defaults applied.
+    pub(crate) fn into_config(self) -> Result<Config, Error> {
+        if let Some(error) = self.error {
             return Err(error);
         }
-        exporter::install_builder(self)
-    }
-
-    /// `namespace_subsystem_`, or empty.
-    pub(crate) fn prefix(&self) -> String {
-        self.namespace
+        let prefix = self
+            .namespace
             .iter()
             .chain(&self.subsystem)
             .map(|part| format!("{part}_"))
-            .collect()
-    }
-
-    /// The prefix and exclusion filter call sites use.
-    pub(crate) fn settings(&self) -> settings::Settings {
-        let prefix = self.prefix();
-        let excluded = self.excluded.clone();
-        settings::Settings {
+            .collect();
+        let serving = match (self.push, self.listen) {
+            (Some(gateway), _) => Serving::Push {
+                gateway,
+                interval: self.push_interval,
+                job: self.push_job.unwrap_or_else(defaults::push_job),
+            },
+            (None, true) => Serving::Listen(self.addr),
+            (None, false) => Serving::Embedded,
+        };
+        Ok(Config {
+            enabled: self.enabled,
+            serving,
             prefix,
-            excluded: Box::new(move |name| excluded.iter().any(|regex| regex.is_match(name))),
-        }
+            excluded: self.excluded,
+            custom_labels: self.custom_labels,
+            buckets: self.buckets,
+            auth_token: self.auth_token,
+            build_info: self.build_info.unwrap_or_else(defaults::build_info),
+        })
     }
 
-    fn check<T>(&mut self, result: Result<T, Error>) -> Option<T> {
+    /// Keeps the first error a setter met, for `install` to return.
+    fn keep_first_error<T>(&mut self, result: Result<T, Error>) -> Option<T> {
         match result {
             Ok(value) => Some(value),
             Err(error) => {
@@ -293,27 +303,4 @@ impl Builder {
             }
         }
     }
-}
-
-/// A pattern that must match the whole name: `Store::.*` excludes every method of `Store`.
-fn parse_regex(origin: &'static str, pattern: &str) -> Result<Regex, Error> {
-    Regex::new(&format!("^(?:{pattern})$")).map_err(|error| {
-        config::invalid(
-            origin,
-            pattern,
-            format!("a valid regular expression ({error})"),
-        )
-    })
-}
-
-fn parse_push_job(origin: &'static str, job: &str) -> Result<String, Error> {
-    let job = job.trim();
-    if job.is_empty() || job.contains('/') {
-        return Err(config::invalid(
-            origin,
-            job,
-            "a non-empty job name without `/`",
-        ));
-    }
-    Ok(job.to_owned())
 }

@@ -1,52 +1,20 @@
-//! Parsing and validation of settings, shared by the environment and the `Builder` setters.
+//! Every parser and validation of settings, shared by the environment and the `Builder` setters.
 //! Every error names where the value came from (`METRICS_ADDR`, `Builder::namespace`) and the
 //! value itself.
 
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::time::Duration;
 
-use crate::Error;
+use regex_lite::Regex;
 
-pub(crate) const ENABLE_METRICS: &str = "ENABLE_METRICS";
-pub(crate) const METRICS_ADDR: &str = "METRICS_ADDR";
-pub(crate) const METRICS_NAMESPACE: &str = "METRICS_NAMESPACE";
-pub(crate) const METRICS_SUBSYSTEM: &str = "METRICS_SUBSYSTEM";
-pub(crate) const METRICS_EXCLUDED_HANDLERS: &str = "METRICS_EXCLUDED_HANDLERS";
-pub(crate) const METRICS_CUSTOM_LABELS: &str = "METRICS_CUSTOM_LABELS";
-pub(crate) const METRICS_BUCKETS: &str = "METRICS_BUCKETS";
-pub(crate) const METRICS_AUTH_TOKEN: &str = "METRICS_AUTH_TOKEN";
-pub(crate) const METRICS_PUSH_GATEWAY: &str = "METRICS_PUSH_GATEWAY";
-pub(crate) const METRICS_PUSH_INTERVAL: &str = "METRICS_PUSH_INTERVAL";
-pub(crate) const METRICS_PUSH_JOB: &str = "METRICS_PUSH_JOB";
-
-/// Label names the crate sets itself, or that Prometheus reserves.
-const RESERVED_LABELS: &[&str] = &[
-    "le", "quantile", "function", "module", "result", "error", "job", "instance",
-];
+use crate::error::Error;
+use crate::model::names::{self, NameProblem};
 
 pub(crate) fn invalid(origin: &'static str, value: &str, expected: impl Into<String>) -> Error {
     Error::Invalid {
         origin,
         value: value.to_owned(),
         expected: expected.into(),
-    }
-}
-
-/// Reads a variable; unset and empty both mean "not configured".
-pub(crate) fn var(name: &'static str) -> Result<Option<String>, Error> {
-    match std::env::var(name) {
-        Ok(value) if value.trim().is_empty() => Ok(None),
-        Ok(value) => Ok(Some(value)),
-        Err(std::env::VarError::NotPresent) => Ok(None),
-        Err(std::env::VarError::NotUnicode(value)) => {
-            // A secret is not repeated into logs, even when it does not parse.
-            let shown = if name == METRICS_AUTH_TOKEN {
-                "<hidden>".into()
-            } else {
-                value.to_string_lossy()
-            };
-            Err(invalid(name, &shown, "valid UTF-8"))
-        }
     }
 }
 
@@ -80,53 +48,33 @@ pub(crate) fn parse_addr(origin: &'static str, value: &str) -> Result<SocketAddr
 /// A namespace or subsystem: what may precede `_` in a metric name.
 pub(crate) fn parse_name_part(origin: &'static str, value: &str) -> Result<String, Error> {
     let value = value.trim();
-    let mut chars = value.chars();
-    let valid = chars
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|rest| rest.is_ascii_alphanumeric() || rest == '_')
-        && !value.starts_with("__");
-    if valid {
-        Ok(value.to_owned())
-    } else {
-        Err(invalid(
+    match names::name_part_problem(value) {
+        None => Ok(value.to_owned()),
+        Some(_) => Err(invalid(
             origin,
             value,
             "letters, digits and underscores, not starting with a digit or `__`",
-        ))
+        )),
     }
 }
 
+/// A custom label's name; `whole` is the setting it came from, shown in the error.
 pub(crate) fn parse_label_name(
     origin: &'static str,
     whole: &str,
     name: &str,
 ) -> Result<String, Error> {
-    let mut chars = name.chars();
-    let charset = chars
-        .next()
-        .is_some_and(|first| first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|rest| rest.is_ascii_alphanumeric() || rest == '_');
-    if !charset {
-        return Err(invalid(
-            origin,
-            whole,
-            format!(
-                "label name `{name}` to be letters, digits and underscores, not starting with a digit"
-            ),
-        ));
-    }
-    if name.starts_with("__") || RESERVED_LABELS.contains(&name) {
-        return Err(invalid(
-            origin,
-            whole,
-            format!(
-                "label name `{name}` not to be reserved (`__*`, {})",
-                RESERVED_LABELS.join(", ")
-            ),
-        ));
-    }
-    Ok(name.to_owned())
+    let expected = match names::label_name_problem(name) {
+        None => return Ok(name.to_owned()),
+        Some(NameProblem::DoubleUnderscore | NameProblem::ReservedLabel) => format!(
+            "label name `{name}` not to be reserved (`__*`, {})",
+            names::RESERVED_LABELS.join(", ")
+        ),
+        Some(_) => format!(
+            "label name `{name}` to be letters, digits and underscores, not starting with a digit"
+        ),
+    };
+    Err(invalid(origin, whole, expected))
 }
 
 /// `service=api,environment=prod`.
@@ -173,11 +121,11 @@ pub(crate) fn parse_buckets(origin: &'static str, value: &str) -> Result<Vec<f64
                 "comma-separated numbers of seconds, such as 0.01,0.1,1",
             )
         })?;
-    check_buckets(origin, value, &bounds)?;
+    validate_buckets(origin, value, &bounds)?;
     Ok(bounds)
 }
 
-pub(crate) fn check_buckets(
+pub(crate) fn validate_buckets(
     origin: &'static str,
     value: &str,
     bounds: &[f64],
@@ -238,9 +186,32 @@ pub(crate) fn parse_duration(origin: &'static str, value: &str) -> Result<Durati
         })
 }
 
+/// A pattern that must match the whole name: `Store::.*` excludes every method of `Store`.
+pub(crate) fn parse_regex(origin: &'static str, pattern: &str) -> Result<Regex, Error> {
+    Regex::new(&format!("^(?:{pattern})$")).map_err(|error| {
+        invalid(
+            origin,
+            pattern,
+            format!("a valid regular expression ({error})"),
+        )
+    })
+}
+
+pub(crate) fn parse_push_job(origin: &'static str, job: &str) -> Result<String, Error> {
+    let job = job.trim();
+    if job.is_empty() || job.contains('/') {
+        return Err(invalid(origin, job, "a non-empty job name without `/`"));
+    }
+    Ok(job.to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::env::{
+        ENABLE_METRICS, METRICS_ADDR, METRICS_BUCKETS, METRICS_CUSTOM_LABELS, METRICS_NAMESPACE,
+        METRICS_PUSH_INTERVAL,
+    };
 
     #[test]
     fn booleans() {

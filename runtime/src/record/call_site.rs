@@ -3,36 +3,16 @@
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
-use metrics::{
-    Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, SharedString, Unit,
-};
+use metrics::Recorder;
 
-use crate::guard::Guard;
-use crate::metric_label::LabelValue;
-use crate::outcome::{Classified, Outcome};
-use crate::recorder::{self, Active};
-use crate::series::{self, CallSeries, Names};
-use crate::settings;
-
-/// `ENABLE_METRICS=false`: every call site is switched off, so that each call costs one load.
-#[cfg(feature = "exporter")]
-pub(crate) fn disable() {
-    for site in crate::__private::CALL_SITES {
-        site.off.store(true, Ordering::Relaxed);
-    }
-}
-
-const DEFAULT_FAMILY: &str = "function_calls";
-
-pub(crate) const CALLS_HELP: &str =
-    "Calls of instrumented functions, by outcome (ok, error, panic, cancelled).";
-pub(crate) const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
-pub(crate) const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
-
-static METADATA: Metadata<'static> =
-    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+use super::guard::Guard;
+use super::handles::{FacadeHandles, Handles};
+use super::recorder::{self, Active};
+use super::{function_label, settings};
+use crate::exposition::{self, FamilyNames, Registry};
+use crate::model::LabelValue;
+use crate::model::names::{DEFAULT_FAMILY, label};
 
 /// Where an instrumented function is, what it records, and its handles once a global recorder
 /// exists. The macro places one in a `static` inside each instrumented function.
@@ -66,22 +46,6 @@ struct Resolved {
     /// One slot per combination of argument label values; one slot without argument labels.
     /// `None` inside a slot: the function is excluded from recording.
     slots: Box<[OnceLock<Option<Handles>>]>,
-}
-
-/// Where one call site records, for one combination of label values.
-pub(crate) enum Handles {
-    /// Into the installed exporter's own series: direct atomics.
-    Own(&'static CallSeries),
-    /// Into any other recorder, through `metrics` handles.
-    Facade(FacadeHandles),
-}
-
-pub(crate) struct FacadeHandles {
-    outcomes: [Counter; 4],
-    duration: Histogram,
-    in_flight: Option<Gauge>,
-    /// The `calls` key's labels, to add an `error` label to.
-    calls: Key,
 }
 
 impl CallSite {
@@ -148,7 +112,13 @@ impl CallSite {
     /// The `function` label: the name, or `Type::method` inside an impl.
     pub fn function(&'static self) -> &'static str {
         self.function
-            .get_or_init(|| crate::label::function_label((self.locate)(), self.name))
+            .get_or_init(|| function_label::function_label((self.locate)(), self.name))
+    }
+
+    /// Switches this call site off: `ENABLE_METRICS=false`, so that each call costs one load.
+    #[cfg(feature = "exporter")]
+    pub(crate) fn switch_off(&self) {
+        self.off.store(true, Ordering::Relaxed);
     }
 
     /// Whether calls of this function are not recorded: metrics are disabled, or it is excluded.
@@ -228,7 +198,7 @@ impl CallSite {
         if !self.spec.argument_labels.is_empty() {
             return;
         }
-        let (Some(registry), Some(global)) = (series::registry(), recorder::global()) else {
+        let (Some(registry), Some(global)) = (exposition::registry(), recorder::global()) else {
             return;
         };
         self.resolved.get_or_init(|| Resolved {
@@ -242,7 +212,7 @@ impl CallSite {
     fn resolve_all(&'static self, recorder: &dyn Recorder, values: &[LabelValue]) -> Resolved {
         let combinations = values
             .iter()
-            .map(|value| value.values.len())
+            .map(|value| value.values().len())
             .product::<usize>();
         let slots = (0..combinations)
             .map(|index| OnceLock::from(self.resolve(recorder, &combination(values, index), true)))
@@ -267,18 +237,19 @@ impl CallSite {
         if settings::is_excluded(function) {
             return None;
         }
-        if global && let Some(registry) = series::registry() {
+        if global && let Some(registry) = exposition::registry() {
             return Some(self.own(registry, values));
         }
-        Some(Handles::Facade(self.register(
+        Some(Handles::Facade(FacadeHandles::register(
             recorder,
-            self.names(),
+            &self.names(),
             &self.series_labels(function, values),
+            self.spec.in_flight,
         )))
     }
 
     /// Resolves to the installed exporter's own series.
-    fn own(&'static self, registry: &'static series::Registry, values: &[&'static str]) -> Handles {
+    fn own(&'static self, registry: &'static Registry, values: &[&'static str]) -> Handles {
         let labels = self.series_labels(self.function(), values);
         Handles::Own(registry.register(
             self.names(),
@@ -293,7 +264,7 @@ impl CallSite {
         function: &'static str,
         values: &[&'static str],
     ) -> Vec<(&'static str, &'static str)> {
-        let mut labels = vec![("function", function), ("module", self.module)];
+        let mut labels = vec![(label::FUNCTION, function), (label::MODULE, self.module)];
         labels.extend(self.spec.labels.iter().copied());
         labels.extend(
             self.spec
@@ -305,64 +276,8 @@ impl CallSite {
         labels
     }
 
-    fn register(
-        &self,
-        recorder: &dyn Recorder,
-        names: Names,
-        labels: &[(&'static str, &'static str)],
-    ) -> FacadeHandles {
-        let help = SharedString::const_str;
-        let Names {
-            calls,
-            duration,
-            in_flight,
-        } = names;
-        recorder.describe_counter(
-            KeyName::from(calls.clone()),
-            Some(Unit::Count),
-            help(CALLS_HELP),
-        );
-        recorder.describe_histogram(
-            KeyName::from(duration.clone()),
-            Some(Unit::Seconds),
-            help(DURATION_HELP),
-        );
-        let key = |name: &String, extra: Option<Label>| {
-            let labels = labels
-                .iter()
-                .map(|(name, value)| Label::from_static_parts(name, value));
-            Key::from_parts(name.clone(), labels.chain(extra).collect::<Vec<_>>())
-        };
-        let outcomes = Outcome::ALL.map(|outcome| {
-            let result = Label::from_static_parts("result", outcome.as_str());
-            recorder.register_counter(&key(&calls, Some(result)), &METADATA)
-        });
-        let in_flight = self.spec.in_flight.then(|| {
-            recorder.describe_gauge(
-                KeyName::from(in_flight.clone()),
-                Some(Unit::Count),
-                help(IN_FLIGHT_HELP),
-            );
-            recorder.register_gauge(&key(&in_flight, None), &METADATA)
-        });
-        FacadeHandles {
-            outcomes,
-            duration: recorder.register_histogram(&key(&duration, None), &METADATA),
-            in_flight,
-            calls: key(
-                &calls,
-                Some(Label::from_static_parts("result", Outcome::Error.as_str())),
-            ),
-        }
-    }
-
-    fn names(&self) -> Names {
-        let family = format!("{}{}", settings::prefix(), self.spec.family);
-        Names {
-            calls: format!("{family}_total"),
-            duration: format!("{family}_duration_seconds"),
-            in_flight: format!("{family}_in_flight"),
-        }
+    fn names(&self) -> FamilyNames {
+        FamilyNames::new(&settings::prefix(), self.spec.family)
     }
 }
 
@@ -371,7 +286,7 @@ impl CallSite {
 fn slot(values: &[LabelValue]) -> usize {
     values
         .iter()
-        .fold(0, |slot, value| slot * value.values.len() + value.index)
+        .fold(0, |slot, value| slot * value.values().len() + value.index())
 }
 
 /// The label values of a slot, the inverse of [`slot`].
@@ -380,8 +295,12 @@ fn combination(values: &[LabelValue], mut slot: usize) -> Vec<&'static str> {
         .iter()
         .rev()
         .map(|value| {
-            let size = value.values.len().max(1);
-            let chosen = value.values.get(slot % size).copied().unwrap_or("unknown");
+            let size = value.values().len().max(1);
+            let chosen = value
+                .values()
+                .get(slot % size)
+                .copied()
+                .unwrap_or("unknown");
             slot /= size;
             chosen
         })
@@ -390,66 +309,18 @@ fn combination(values: &[LabelValue], mut slot: usize) -> Vec<&'static str> {
     combination
 }
 
-impl Handles {
-    #[inline]
-    pub(crate) fn start(&self) {
-        match self {
-            Handles::Own(series) => series.start(),
-            Handles::Facade(handles) => {
-                if let Some(gauge) = &handles.in_flight {
-                    gauge.increment(1.0);
-                }
-            }
-        }
-    }
-
-    #[inline]
-    pub(crate) fn finish(&self, classified: Classified, elapsed: Duration) {
-        match self {
-            Handles::Own(series) => series.finish(classified, elapsed),
-            Handles::Facade(handles) => handles.finish(classified, elapsed),
-        }
-    }
-}
-
-impl FacadeHandles {
-    fn finish(&self, classified: Classified, elapsed: Duration) {
-        self.duration.record(elapsed.as_secs_f64());
-        if let Some(gauge) = &self.in_flight {
-            gauge.decrement(1.0);
-        }
-        match classified.error {
-            // Error variants are counted as they occur: the variant set is only known from a
-            // value, and errors are the rare path.
-            Some(error) => metrics::with_recorder(|recorder| {
-                let key = self
-                    .calls
-                    .with_extra_labels(vec![Label::from_static_parts("error", error.as_str())]);
-                recorder.register_counter(&key, &METADATA).increment(1);
-            }),
-            None => self.outcomes[classified.outcome as usize].increment(1),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn slots_and_combinations_are_inverse() {
-        let first = LabelValue {
-            values: &["a", "b"],
-            index: 1,
-        };
-        let second = LabelValue {
-            values: &["x", "y", "z"],
-            index: 2,
-        };
+        let first = LabelValue::of(&true);
+        let second = LabelValue::of(&std::cmp::Ordering::Greater);
         let values = [first, second];
         assert_eq!(slot(&values), 5);
-        assert_eq!(combination(&values, 5), ["b", "z"]);
-        assert_eq!(combination(&values, 0), ["a", "x"]);
+        assert_eq!(combination(&values, 5), ["true", "greater"]);
+        assert_eq!(combination(&values, 0), ["false", "less"]);
         assert_eq!(slot(&[]), 0);
         assert!(combination(&[], 0).is_empty());
     }

@@ -1,46 +1,26 @@
 //! How a call ended, decided from the meaning of its return type.
 
-use crate::MetricLabel;
-use crate::metric_label::LabelValue;
-
-/// The `result` label of a call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum Outcome {
-    /// Returned normally; for `Result`-typed returns, returned `Ok`.
-    Ok = 0,
-    /// Returned `Err`.
-    Error = 1,
-    /// The body unwound.
-    Panic = 2,
-    /// The future was dropped before it completed.
-    Cancelled = 3,
-}
-
-impl Outcome {
-    pub(crate) const ALL: [Outcome; 4] = [
-        Outcome::Ok,
-        Outcome::Error,
-        Outcome::Panic,
-        Outcome::Cancelled,
-    ];
-
-    /// The label value.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Ok => "ok",
-            Outcome::Error => "error",
-            Outcome::Panic => "panic",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
-}
+use crate::model::{LabelValue, MetricLabel, Outcome};
 
 /// An outcome, and for an `Err` whose type is a [`MetricLabel`], which error it was.
 #[derive(Clone, Copy, Debug)]
 pub struct Classified {
-    pub(crate) outcome: Outcome,
-    pub(crate) error: Option<LabelValue>,
+    outcome: Outcome,
+    error: Option<LabelValue>,
+}
+
+impl Classified {
+    /// The `result` label.
+    #[inline]
+    pub(crate) fn outcome(self) -> Outcome {
+        self.outcome
+    }
+
+    /// The `error` label, for an `Err` whose type is a [`MetricLabel`].
+    #[inline]
+    pub(crate) fn error(self) -> Option<LabelValue> {
+        self.error
+    }
 }
 
 impl From<Outcome> for Classified {

@@ -3,25 +3,17 @@
 //! directly: CPU time is fractional seconds, which a `metrics` counter (whole numbers) cannot
 //! hold. Where `/proc` cannot be read they are absent rather than wrong.
 
-use std::fmt::Write as _;
+use super::text::{self, Kind};
 
 /// `/proc` reports CPU time in USER_HZ, which Linux fixes at 100 for user space.
 const TICKS_PER_SECOND: f64 = 100.0;
 
-/// Appends the process metrics; `labels` are the custom labels, `name="value",` each.
-pub(crate) fn render(out: &mut String, labels: &str) {
-    let labels = labels.trim_end_matches(',');
-    let labels = if labels.is_empty() {
-        String::new()
-    } else {
-        format!("{{{labels}}}")
-    };
-    let mut family = |name: &str, kind: &str, help: &str, value: Option<f64>| {
+/// Appends the process metrics; `custom` are the custom labels (see [`text::labels`]).
+pub(crate) fn render(out: &mut String, custom: &str) {
+    let mut family = |name: &str, kind: Kind, help: &str, value: Option<f64>| {
         if let Some(value) = value {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name}{labels} {value}"
-            );
+            text::header(out, name, help, kind);
+            text::sample(out, name, &[custom], value);
         }
     };
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
@@ -41,7 +33,7 @@ pub(crate) fn render(out: &mut String, labels: &str) {
         .map(|(user, system)| (user + system) / TICKS_PER_SECOND);
     family(
         "process_cpu_seconds_total",
-        "counter",
+        Kind::Counter,
         "Total user and system CPU time spent in seconds.",
         cpu,
     );
@@ -50,7 +42,7 @@ pub(crate) fn render(out: &mut String, labels: &str) {
         .map(|(ticks, boot)| boot + ticks / TICKS_PER_SECOND);
     family(
         "process_start_time_seconds",
-        "gauge",
+        Kind::Gauge,
         "Start time of the process since unix epoch in seconds.",
         start,
     );
@@ -58,13 +50,13 @@ pub(crate) fn render(out: &mut String, labels: &str) {
     let bytes = |field| status_kib(&status, field).map(|kib| kib * 1024.0);
     family(
         "process_resident_memory_bytes",
-        "gauge",
+        Kind::Gauge,
         "Resident memory size in bytes.",
         bytes("VmRSS:"),
     );
     family(
         "process_virtual_memory_bytes",
-        "gauge",
+        Kind::Gauge,
         "Virtual memory size in bytes.",
         bytes("VmSize:"),
     );
@@ -73,13 +65,13 @@ pub(crate) fn render(out: &mut String, labels: &str) {
         .map(|entries| entries.count() as f64);
     family(
         "process_open_fds",
-        "gauge",
+        Kind::Gauge,
         "Number of open file descriptors.",
         open,
     );
     family(
         "process_max_fds",
-        "gauge",
+        Kind::Gauge,
         "Maximum number of open file descriptors.",
         max_open_files(),
     );
@@ -114,7 +106,7 @@ mod tests {
     #[test]
     fn cpu_time_is_fractional_and_labelled() {
         let mut out = String::new();
-        super::render(&mut out, "service=\"api\",");
+        super::render(&mut out, "service=\"api\"");
         let cpu = out
             .lines()
             .find(|line| line.starts_with("process_cpu_seconds_total{"))

@@ -7,8 +7,7 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-/// Exposition format 0.0.4, what Prometheus scrapes by default.
-pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+use crate::exposition::{self, text::CONTENT_TYPE};
 
 pub(crate) struct Endpoint {
     handle: PrometheusHandle,
@@ -24,24 +23,55 @@ pub(crate) struct Request<'a> {
 }
 
 pub(crate) struct Reply {
+    status: u16,
     /// Names are lowercase, as HTTP/2 requires and `http::HeaderName::from_static` expects.
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(&'static str, String)>,
+    headers: Vec<(&'static str, String)>,
     /// Sent for every method but `HEAD`, whose `Content-Length` still describes it.
-    pub(crate) body: Vec<u8>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// A reply without headers, for what a server answers before the endpoint is asked.
+    pub(crate) fn bare(status: u16, body: &[u8]) -> Reply {
+        Reply {
+            status,
+            headers: Vec::new(),
+            body: body.to_vec(),
+        }
+    }
+
+    pub(crate) fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub(crate) fn headers(&self) -> &[(&'static str, String)] {
+        &self.headers
+    }
+
+    pub(crate) fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// Status, headers and body, for a server that takes them apart.
+    #[cfg(feature = "axum")]
+    pub(crate) fn into_parts(self) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
+        (self.status, self.headers, self.body)
+    }
 }
 
 impl Endpoint {
-    pub(crate) fn new(handle: PrometheusHandle, auth_token: Option<String>) -> Self {
-        Endpoint { handle, auth_token }
+    pub(crate) fn new(handle: PrometheusHandle, auth_token: Option<&str>) -> Self {
+        Endpoint {
+            handle,
+            auth_token: auth_token.map(str::to_owned),
+        }
     }
 
+    /// The exposition: this crate's own families, then what the `metrics` exporter renders.
     pub(crate) fn render(&self) -> String {
         let mut text = String::new();
-        if let Some(registry) = crate::series::registry() {
+        if let Some(registry) = exposition::registry() {
             registry.render(&mut text);
-            #[cfg(feature = "process")]
-            crate::process::render(&mut text, registry.custom_labels());
         }
         text.push_str(&self.handle.render());
         text

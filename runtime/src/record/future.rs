@@ -5,10 +5,10 @@ use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::task::{Context, Poll};
 
-use crate::callsite::CallSite;
-use crate::guard::Guard;
-use crate::metric_label::LabelValue;
-use crate::outcome::Classified;
+use super::call_site::CallSite;
+use super::classify::Classified;
+use super::guard::Guard;
+use crate::model::LabelValue;
 
 /// A future that records one call of its call site: the clock starts at the first poll, the
 /// outcome is taken from the output, a panic inside a poll is `panic` and a drop before

@@ -1,0 +1,21 @@
+//! Series storage and the text exposition: the call sites' series as plain atomics, the
+//! registry of the installed exporter, and the one writer of the exposition format
+//! ([`text`]) that renders them, `build_info` and the process metrics.
+//!
+//! Owns: what is stored per series and every line of the format this crate writes itself.
+//! Imports: [`crate::model`] only. The recording path writes into [`CallSeries`]; serving
+//! reads [`Registry::render`].
+
+mod build_info;
+#[cfg(feature = "process")]
+mod process;
+mod registry;
+mod series;
+pub(crate) mod text;
+
+#[cfg(feature = "exporter")]
+pub use build_info::BuildInfo;
+pub(crate) use registry::{Registry, registry};
+#[cfg(feature = "exporter")]
+pub(crate) use registry::{Installation, begin_install, finish_install};
+pub(crate) use series::{CallSeries, FamilyNames};

@@ -1,0 +1,219 @@
+//! The series of one call site, stored as plain atomics.
+//!
+//! Through the `metrics` facade a call costs a gauge update in an f64 compare-and-swap loop
+//! (twice), and a histogram sample pushed into a buffer that upkeep later folds into buckets.
+//! Here a call is a handful of relaxed integer atomics: the in-flight count is an integer, the
+//! histogram counts straight into its bucket, and its sum is kept in whole nanoseconds, so counts
+//! are exact and nothing grows between scrapes.
+
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::text;
+use crate::model::names::label;
+use crate::model::{LabelValue, Outcome};
+
+/// The family names of one family base (`function_calls` or an attribute's `name`), prefixed.
+pub(crate) struct FamilyNames {
+    calls: String,
+    duration: String,
+    in_flight: String,
+}
+
+impl FamilyNames {
+    /// `prefix` is `namespace_subsystem_` or empty; `family` the base name.
+    pub(crate) fn new(prefix: &str, family: &str) -> FamilyNames {
+        use crate::model::names::{CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX};
+        FamilyNames {
+            calls: format!("{prefix}{family}{CALLS_SUFFIX}"),
+            duration: format!("{prefix}{family}{DURATION_SUFFIX}"),
+            in_flight: format!("{prefix}{family}{IN_FLIGHT_SUFFIX}"),
+        }
+    }
+
+    /// The calls counter's name.
+    pub(crate) fn calls(&self) -> &str {
+        &self.calls
+    }
+
+    /// The duration histogram's name.
+    pub(crate) fn duration(&self) -> &str {
+        &self.duration
+    }
+
+    /// The in-flight gauge's name.
+    pub(crate) fn in_flight(&self) -> &str {
+        &self.in_flight
+    }
+}
+
+/// Histogram bucket bounds, in nanoseconds for counting and as text for rendering.
+#[derive(Clone)]
+pub(crate) struct Bounds {
+    nanos: Box<[u64]>,
+    text: Box<[String]>,
+}
+
+impl Bounds {
+    pub(crate) fn new(seconds: &[f64]) -> Bounds {
+        Bounds {
+            nanos: seconds.iter().map(|bound| (bound * 1e9) as u64).collect(),
+            text: seconds.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// All series of one call site: its calls by outcome, its in-flight count, its histogram.
+pub(crate) struct CallSeries {
+    names: FamilyNames,
+    /// `function="..",module=".."`, escaped.
+    labels: String,
+    calls: [AtomicU64; 4],
+    /// Calls that returned an `Err` whose type is a `MetricLabel`, by variant; sized by the
+    /// variant set at the first such error.
+    errors: OnceLock<Errors>,
+    /// `None` with `in_flight = false`.
+    in_flight: Option<AtomicI64>,
+    bounds: Bounds,
+    /// One counter per bound, plus the `+Inf` bucket; not cumulative.
+    buckets: Box<[AtomicU64]>,
+    sum_nanos: AtomicU64,
+}
+
+struct Errors {
+    values: &'static [&'static str],
+    counts: Box<[AtomicU64]>,
+}
+
+impl CallSeries {
+    /// `labels` is the rendered label set (see [`text::labels`]).
+    pub(crate) fn new(
+        names: FamilyNames,
+        labels: String,
+        bounds: Bounds,
+        in_flight: bool,
+    ) -> CallSeries {
+        CallSeries {
+            names,
+            labels,
+            calls: Default::default(),
+            errors: OnceLock::new(),
+            in_flight: in_flight.then(|| AtomicI64::new(0)),
+            buckets: (0..=bounds.nanos.len())
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            bounds,
+            sum_nanos: AtomicU64::new(0),
+        }
+    }
+
+    /// Whether this is the series of `names` with `labels`.
+    pub(crate) fn is(&self, names: &FamilyNames, labels: &str) -> bool {
+        self.names.calls == names.calls && self.labels == labels
+    }
+
+    pub(crate) fn names(&self) -> &FamilyNames {
+        &self.names
+    }
+
+    pub(crate) fn has_in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    #[inline]
+    pub(crate) fn start(&self) {
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Records a finished call; `error` is the variant of an `Err` whose type is a label.
+    #[inline]
+    pub(crate) fn finish(&self, outcome: Outcome, error: Option<LabelValue>, elapsed: Duration) {
+        // Durations past 584 years saturate; they would not fit any bucket anyway.
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+        let bucket = self
+            .bounds
+            .nanos
+            .iter()
+            .position(|bound| nanos <= *bound)
+            .unwrap_or(self.bounds.nanos.len());
+        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
+        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        if let Some(in_flight) = &self.in_flight {
+            in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
+        match error {
+            Some(error) => self.count_error(error),
+            None => {
+                self.calls[outcome as usize].fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    #[cold]
+    fn count_error(&self, error: LabelValue) {
+        let errors = self.errors.get_or_init(|| Errors {
+            values: error.values(),
+            counts: error.values().iter().map(|_| AtomicU64::new(0)).collect(),
+        });
+        if let Some(count) = errors.counts.get(error.index()) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// The samples of the calls counter, `custom` labels first.
+    pub(crate) fn render_calls(&self, out: &mut String, custom: &str) {
+        for outcome in Outcome::ALL {
+            let count = self.calls[outcome as usize].load(Ordering::Relaxed);
+            let result = text::labels([(label::RESULT, outcome.as_str())]);
+            text::sample(
+                out,
+                &self.names.calls,
+                &[custom, &self.labels, &result],
+                count,
+            );
+        }
+        if let Some(errors) = self.errors.get() {
+            for (value, count) in errors.values.iter().zip(&errors.counts) {
+                let count = count.load(Ordering::Relaxed);
+                let error = text::labels([
+                    (label::RESULT, Outcome::Error.as_str()),
+                    (label::ERROR, value),
+                ]);
+                text::sample(
+                    out,
+                    &self.names.calls,
+                    &[custom, &self.labels, &error],
+                    count,
+                );
+            }
+        }
+    }
+
+    /// The sample of the in-flight gauge, if it is kept.
+    pub(crate) fn render_in_flight(&self, out: &mut String, custom: &str) {
+        if let Some(in_flight) = &self.in_flight {
+            let running = in_flight.load(Ordering::Relaxed);
+            text::sample(out, &self.names.in_flight, &[custom, &self.labels], running);
+        }
+    }
+
+    /// The samples of the histogram: cumulative buckets, sum and count.
+    pub(crate) fn render_duration(&self, out: &mut String, custom: &str) {
+        let labels = [custom, self.labels.as_str()];
+        let mut cumulative = 0;
+        let bucket = format!("{}_bucket", self.names.duration);
+        for (index, count) in self.buckets.iter().enumerate() {
+            cumulative += count.load(Ordering::Relaxed);
+            let bound = self.bounds.text.get(index).map_or("+Inf", String::as_str);
+            let le = text::labels([("le", bound)]);
+            text::sample(out, &bucket, &[custom, &self.labels, &le], cumulative);
+        }
+        let sum = Duration::from_nanos(self.sum_nanos.load(Ordering::Relaxed)).as_secs_f64();
+        text::sample(out, &format!("{}_sum", self.names.duration), &labels, sum);
+        let count = format!("{}_count", self.names.duration);
+        text::sample(out, &count, &labels, cumulative);
+    }
+}

@@ -1,0 +1,126 @@
+//! The HTTP layer's families: their names with the installed prefix, their descriptions, and
+//! how one request is recorded into them through the `metrics` facade.
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use metrics::{Gauge, Key, Label, Level, Metadata, Recorder, SharedString, Unit};
+
+use crate::model::names::http;
+use crate::record::settings;
+
+static METADATA: Metadata<'static> =
+    Metadata::new(module_path!(), Level::INFO, Some(module_path!()));
+
+/// The names of the five HTTP families, prefixed.
+pub(super) struct HttpFamilies {
+    requests: String,
+    duration: String,
+    request_size: String,
+    response_size: String,
+    in_progress: String,
+}
+
+/// One finished request, as it is recorded.
+pub(super) struct Finished<'a> {
+    pub(super) handler: &'a str,
+    pub(super) method: &'static str,
+    pub(super) status: String,
+    pub(super) duration: Duration,
+    pub(super) received: u64,
+    pub(super) sent: u64,
+}
+
+impl HttpFamilies {
+    /// The names, kept in `cell` once `install()` has fixed the prefix and the recorder; before
+    /// that (or with a foreign recorder and no `install()`) made again per request, so a later
+    /// `install()` is not stuck with names and HELP text from before it.
+    pub(super) fn cached(cell: &OnceLock<Arc<HttpFamilies>>) -> Arc<HttpFamilies> {
+        if let Some(families) = cell.get() {
+            return Arc::clone(families);
+        }
+        let prefix = settings::prefix();
+        let families = Arc::new(HttpFamilies {
+            requests: format!("{prefix}{}", http::REQUESTS),
+            duration: format!("{prefix}{}", http::DURATION),
+            request_size: format!("{prefix}{}", http::REQUEST_SIZE),
+            response_size: format!("{prefix}{}", http::RESPONSE_SIZE),
+            in_progress: format!("{prefix}{}", http::IN_PROGRESS),
+        });
+        metrics::with_recorder(|recorder| families.describe(recorder));
+        if settings::installed() {
+            let _ = cell.set(Arc::clone(&families));
+        }
+        families
+    }
+
+    /// The in-progress gauge of a route and method.
+    pub(super) fn in_progress(&self, handler: &str, method: &'static str) -> Gauge {
+        let labels = vec![
+            Label::new("handler", handler.to_owned()),
+            Label::from_static_parts("method", method),
+        ];
+        let key = Key::from_parts(self.in_progress.clone(), labels);
+        metrics::with_recorder(|recorder| recorder.register_gauge(&key, &METADATA))
+    }
+
+    /// Counts a finished request, its duration and its body sizes.
+    pub(super) fn record(&self, finished: Finished<'_>) {
+        let Finished {
+            handler,
+            method,
+            status,
+            duration,
+            received,
+            sent,
+        } = finished;
+        metrics::with_recorder(|recorder| {
+            let key = |name: &str, labels: Vec<Label>| Key::from_parts(name.to_owned(), labels);
+            let handler = || Label::new("handler", handler.to_owned());
+            let method = Label::from_static_parts("method", method);
+            let requests = key(
+                &self.requests,
+                vec![handler(), method.clone(), Label::new("status", status)],
+            );
+            recorder.register_counter(&requests, &METADATA).increment(1);
+            recorder
+                .register_histogram(&key(&self.duration, vec![handler(), method]), &METADATA)
+                .record(duration.as_secs_f64());
+            recorder
+                .register_histogram(&key(&self.request_size, vec![handler()]), &METADATA)
+                .record(received as f64);
+            recorder
+                .register_histogram(&key(&self.response_size, vec![handler()]), &METADATA)
+                .record(sent as f64);
+        });
+    }
+
+    fn describe(&self, recorder: &dyn Recorder) {
+        let help = SharedString::const_str;
+        recorder.describe_counter(
+            self.requests.clone().into(),
+            None,
+            help("HTTP requests, by route template, method and status."),
+        );
+        recorder.describe_histogram(
+            self.duration.clone().into(),
+            Some(Unit::Seconds),
+            help("HTTP request duration until the response body was sent, in seconds."),
+        );
+        recorder.describe_histogram(
+            self.request_size.clone().into(),
+            Some(Unit::Bytes),
+            help("HTTP request body size, in bytes."),
+        );
+        recorder.describe_histogram(
+            self.response_size.clone().into(),
+            Some(Unit::Bytes),
+            help("HTTP response body size, in bytes."),
+        );
+        recorder.describe_gauge(
+            self.in_progress.clone().into(),
+            None,
+            help("HTTP requests being served."),
+        );
+    }
+}

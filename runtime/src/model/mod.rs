@@ -1,0 +1,13 @@
+//! The metric model every other part speaks: the `result` label's values ([`Outcome`]), label
+//! values from bounded sets ([`MetricLabel`], [`LabelValue`]), and the names shared with the
+//! attribute (re-exported from `instrument-metrics-names` as [`names`]).
+//!
+//! Owns: vocabulary only, no state and no I/O. Imports: nothing of this crate.
+
+mod metric_label;
+mod outcome;
+
+pub use metric_label::{LabelValue, MetricLabel};
+pub use outcome::Outcome;
+
+pub(crate) use instrument_metrics_names as names;
