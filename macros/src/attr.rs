@@ -2,11 +2,13 @@
 //! is checked here; `rules` checks what they say.
 
 use proc_macro2::{Group, Span, TokenStream};
+use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Ident, Lit, LitBool, LitStr, Path, Token, UnOp};
 
+use crate::errors::Errors;
 use crate::list;
 
 /// Every argument the attribute accepts, for error messages.
@@ -16,7 +18,8 @@ const ACCEPTED: &[&str] = &["name", "labels", "buckets", "in_flight", "skip", "c
 pub(crate) struct Args {
     /// The path to the runtime, for code that reaches it through a re-export.
     pub(crate) krate: Option<Path>,
-    /// The family base name, instead of `function_calls`.
+    /// The family base name, instead of
+    /// [`DEFAULT_FAMILY`](instrument_metrics_names::DEFAULT_FAMILY).
     pub(crate) name: Option<LitStr>,
     pub(crate) labels: Vec<LabelArg>,
     pub(crate) buckets: Option<Buckets>,
@@ -55,21 +58,16 @@ pub(crate) struct Buckets {
 
 impl Args {
     /// Parses every argument on its own, so that a malformed one hides none of the others. The
-    /// arguments that did parse come back with the errors, so that the rules can be checked on
-    /// them too.
-    pub(crate) fn parse(tokens: TokenStream) -> (Args, Option<syn::Error>) {
+    /// arguments that did parse come back, with the errors in `errors`, so that the rules can be
+    /// checked on them too.
+    pub(crate) fn parse(tokens: TokenStream, errors: &mut Errors) -> Args {
         let mut args = Args::default();
-        let mut state = ParseState::default();
+        let mut seen = Vec::new();
         let end = list::last_span(&tokens, Span::call_site());
-        for item in list::items(tokens, end, "an argument") {
-            let parsed = item.and_then(|item| {
-                list::parse_item(item, |meta| argument(&meta, &mut args, &mut state))
-            });
-            if let Err(error) = parsed {
-                state.report(error);
-            }
-        }
-        (args, state.found)
+        list::parse_items(tokens, end, "an argument", errors, |meta, errors| {
+            argument(meta, &mut args, &mut seen, errors)
+        });
+        args
     }
 
     /// The arguments of a method in an instrumented impl block: the block's, overridden
@@ -78,7 +76,10 @@ impl Args {
         let mut labels: Vec<LabelArg> = self
             .labels
             .iter()
-            .filter(|label| !method.labels.iter().any(|own| own.name == label.name))
+            .filter(|label| {
+                let name = label.name.unraw();
+                !method.labels.iter().any(|own| own.name.unraw() == name)
+            })
             .cloned()
             .collect();
         labels.extend(method.labels);
@@ -93,26 +94,15 @@ impl Args {
     }
 }
 
-/// The problems found so far, combined into one error so that all are shown together, and the
-/// arguments seen so far, to find repeats.
-#[derive(Default)]
-struct ParseState {
-    found: Option<syn::Error>,
-    seen: Vec<String>,
-}
-
-impl ParseState {
-    fn report(&mut self, error: syn::Error) {
-        match &mut self.found {
-            Some(errors) => errors.combine(error),
-            None => self.found = Some(error),
-        }
-    }
-}
-
-/// One argument, stored in `args`. An unknown name or a malformed value is returned; a repeat,
-/// and malformed items inside a list (a label, a bound), are reported to `state`.
-fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> syn::Result<()> {
+/// One argument, stored in `args`; `seen` holds the names of the arguments before it, to find
+/// repeats. An unknown name or a malformed value is returned; a repeat, and malformed items
+/// inside a list (a label, a bound), are reported to `errors`.
+fn argument(
+    meta: &ParseNestedMeta,
+    args: &mut Args,
+    seen: &mut Vec<String>,
+    errors: &mut Errors,
+) -> syn::Result<()> {
     let Some(name) = meta
         .path
         .get_ident()
@@ -125,18 +115,18 @@ fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> 
         return Err(meta.error(unknown_argument(&name)));
     };
     // Checked before the value, so that a repeat is reported even when a value is malformed.
-    if state.seen.contains(&name) {
-        state.report(syn::Error::new_spanned(
+    if seen.contains(&name) {
+        errors.push(syn::Error::new_spanned(
             &meta.path,
             format!("`{name}` is given twice; keep one"),
         ));
     }
-    state.seen.push(name.clone());
+    seen.push(name.clone());
     match name.as_str() {
         "crate" => args.krate = Some(crate_path(meta)?),
         "name" => args.name = Some(string(meta, "`name = \"pipeline_stage\"`")?),
-        "labels" => labels(meta, &mut args.labels, state)?,
-        "buckets" => args.buckets = buckets(meta, state)?,
+        "labels" => labels(meta, &mut args.labels, errors)?,
+        "buckets" => args.buckets = buckets(meta, errors)?,
         "in_flight" => {
             let form = "`in_flight = false`";
             let flag: LitBool = value(meta, form)?.parse().map_err(|error| {
@@ -160,24 +150,23 @@ fn argument(meta: &ParseNestedMeta, args: &mut Args, state: &mut ParseState) -> 
 fn labels(
     meta: &ParseNestedMeta,
     labels: &mut Vec<LabelArg>,
-    state: &mut ParseState,
+    errors: &mut Errors,
 ) -> syn::Result<()> {
     const FORM: &str = "`labels(stage = \"extract\", kind = job.kind)`";
     if !meta.input.peek(syn::token::Paren) {
         return Err(meta.error(format!("expected {FORM}")));
     }
     let group: Group = meta.input.parse()?;
-    for item in list::items(group.stream(), group.span_close(), "a label") {
-        let parsed = item.and_then(|item| {
-            list::parse_item(item, |label| {
-                labels.push(label_arg(&label)?);
-                Ok(())
-            })
-        });
-        if let Err(error) = parsed {
-            state.report(error);
-        }
-    }
+    list::parse_items(
+        group.stream(),
+        group.span_close(),
+        "a label",
+        errors,
+        |label, _| {
+            labels.push(label_arg(label)?);
+            Ok(())
+        },
+    );
     Ok(())
 }
 
@@ -230,7 +219,7 @@ fn label_arg(label: &ParseNestedMeta) -> syn::Result<LabelArg> {
 /// `buckets = [0.005, 0.01, 1]`: numeric literals only, so they can be checked at compile time.
 /// Every bound that is not a number literal is reported; the list is then left out, so the
 /// ordering rules are not checked against bounds that are missing from it.
-fn buckets(meta: &ParseNestedMeta, state: &mut ParseState) -> syn::Result<Option<Buckets>> {
+fn buckets(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Buckets>> {
     const FORM: &str = "`buckets = [0.01, 0.1, 1.0]`, bounds in seconds";
     let expr: Expr = value(meta, FORM)?.parse()?;
     let Expr::Array(array) = &expr else {
@@ -239,20 +228,13 @@ fn buckets(meta: &ParseNestedMeta, state: &mut ParseState) -> syn::Result<Option
             format!("expected a list of numbers: {FORM}"),
         ));
     };
-    let mut bounds = Vec::new();
-    let mut malformed = false;
-    for result in array.elems.iter().map(bound) {
-        match result {
-            Ok(bound) => bounds.push(bound),
-            Err(error) => {
-                state.report(error);
-                malformed = true;
-            }
-        }
-    }
-    Ok((!malformed).then(|| Buckets {
+    Ok(errors.checked(|errors| Buckets {
         span: array.span(),
-        bounds,
+        bounds: array
+            .elems
+            .iter()
+            .filter_map(|expr| errors.push_result(bound(expr)))
+            .collect(),
     }))
 }
 

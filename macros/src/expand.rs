@@ -9,29 +9,40 @@ use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Typ
 
 use crate::attr::{Args, LabelSource};
 use crate::check::{self, Target};
+use crate::errors::Errors;
 use crate::{future, rules};
 
-/// The whole attribute: on error, the errors *and* the original item, so the user sees only the
-/// errors that matter and not the ones a missing item would cause.
+/// The whole attribute: the arguments parsed and checked, the item checked, then expanded, every
+/// error reported into one collector. On error the output is the errors *and* the item (as
+/// written, or an impl block whose methods without errors are instrumented), so the user sees
+/// only the errors that matter and not the ones a missing item would cause.
 pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
-    let parsed: syn::Result<Item> = syn::parse2(item.clone());
-    let args = arguments(args);
-    let checked = parsed.and_then(|item| check::target(&item).map(|target| (item, target)));
-    match (args, checked) {
-        (Ok(args), Ok((item, target))) => expand(&args, item, target),
-        (args, checked) => {
-            let mut errors = args.err().into_iter().chain(checked.err());
-            let mut error = errors.next().expect("one of the two failed");
-            errors.for_each(|other| error.combine(other));
-            let mut output = error.into_compile_error();
-            output.extend(item);
-            output
-        }
-    }
+    let mut errors = Errors::new();
+    let args = arguments(args, &mut errors);
+    let target = errors.push_result(
+        syn::parse2::<Item>(item.clone())
+            .and_then(|item| check::target(&item).map(|target| (item, target))),
+    );
+    let item = match (args, target) {
+        (Some(args), Some((item, target))) => expand(&args, item, target, &mut errors),
+        _ => item,
+    };
+    let mut output = errors.into_compile_errors();
+    output.extend(item);
+    output
 }
 
-fn expand(args: &Args, mut item: Item, target: Target) -> TokenStream {
-    let mut errors = TokenStream::new();
+/// Parsed and checked arguments, or `None` when any is malformed or breaks a rule: every such
+/// problem is reported, the malformed ones and the rules broken by those that did parse.
+fn arguments(tokens: TokenStream, errors: &mut Errors) -> Option<Args> {
+    errors.checked(|errors| {
+        let args = Args::parse(tokens, errors);
+        rules::check(&args, errors);
+        args
+    })
+}
+
+fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> TokenStream {
     match (&mut item, target) {
         (Item::Fn(function), Target::Function) => {
             if args.skip.is_none() {
@@ -40,65 +51,47 @@ fn expand(args: &Args, mut item: Item, target: Target) -> TokenStream {
         }
         (Item::Impl(block), Target::Impl) => {
             if let Some(skip) = &args.skip {
-                return syn::Error::new(
+                errors.push(syn::Error::new(
                     skip.span(),
                     "`skip` goes on a method inside an instrumented impl block, not on the block",
-                )
-                .into_compile_error()
-                .into_iter()
-                .chain(item.into_token_stream())
-                .collect();
+                ));
+                return item.into_token_stream();
             }
             for method in
                 check::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
             {
-                match method_args(args, method) {
-                    Ok(args) if args.skip.is_none() => {
-                        method.block = instrument(&method.sig, method.block.clone(), &args);
-                    }
-                    Ok(_) => {}
-                    Err(error) => errors.extend(error.into_compile_error()),
+                // A method whose own arguments have errors is left as written.
+                if let Some(args) = method_args(args, method, errors)
+                    && args.skip.is_none()
+                {
+                    method.block = instrument(&method.sig, method.block.clone(), &args);
                 }
             }
         }
         _ => unreachable!("check::target describes the item"),
     }
-    errors.extend(item.into_token_stream());
-    errors
+    item.into_token_stream()
 }
 
 /// A method's arguments inside an instrumented impl block: its own attribute, if any, is taken
-/// off the method and overrides the block's arguments.
-fn method_args(block: &Args, method: &mut ImplItemFn) -> syn::Result<Args> {
+/// off the method and overrides the block's arguments. `None` when its own have errors.
+fn method_args(block: &Args, method: &mut ImplItemFn, errors: &mut Errors) -> Option<Args> {
     let Some(position) = method.attrs.iter().position(check::is_instrument_metrics) else {
-        return Ok(block.clone());
+        return Some(block.clone());
     };
     let attr = method.attrs.remove(position);
     let own = match &attr.meta {
         syn::Meta::Path(_) => Args::default(),
-        syn::Meta::List(list) => arguments(list.tokens.clone())?,
+        syn::Meta::List(list) => arguments(list.tokens.clone(), errors)?,
         syn::Meta::NameValue(name_value) => {
-            return Err(syn::Error::new_spanned(
+            errors.push(syn::Error::new_spanned(
                 name_value,
                 "expected `#[instrument_metrics(...)]`",
             ));
+            return None;
         }
     };
-    Ok(block.overridden_by(own))
-}
-
-/// Parsed and checked arguments, or every problem with them: the malformed ones and the rules
-/// broken by those that did parse, together.
-fn arguments(tokens: TokenStream) -> syn::Result<Args> {
-    let (args, malformed) = Args::parse(tokens);
-    match (malformed, rules::check(&args)) {
-        (None, Ok(())) => Ok(args),
-        (Some(mut malformed), Err(broken)) => {
-            malformed.combine(broken);
-            Err(malformed)
-        }
-        (Some(error), Ok(())) | (None, Err(error)) => Err(error),
-    }
+    Some(block.overridden_by(own))
 }
 
 /// The body of an instrumented function.

@@ -1,14 +1,45 @@
-//! The `#[instrument_metrics]` attribute. Depend on `instrument-metrics`, which re-exports it and
-//! provides the runtime the expansion calls; this crate alone is not usable.
+//! The `#[instrument_metrics]` attribute and `#[derive(MetricLabel)]`. Depend on
+//! `instrument-metrics`, which re-exports them and provides the runtime the expansion calls; this
+//! crate alone is not usable.
 //!
-//! The pipeline follows serde and thiserror: `attr` parses the arguments into a typed struct,
-//! `check` and `rules` reject what cannot be instrumented, and `expand` generates the code. Errors are
-//! combined and spanned on the offending tokens; on error the original item is still emitted so
-//! no secondary errors appear.
+//! # Pipeline
+//!
+//! One way, as in serde and thiserror: parse -> check -> expand. Every step reports its errors
+//! into one collector (`errors::Errors`) and goes on, so all mistakes of an attribute are shown
+//! together, each spanned on the offending token; on error the item is still emitted (as
+//! written), so no secondary errors follow.
+//!
+//! Which file owns what:
+//!
+//! - `lib.rs`: the entry points and their user documentation.
+//! - `expand.rs`: the attribute's pipeline (`attribute`: parse, check, expand, an impl block
+//!   method by method) and the code generated for one function.
+//! - `attr.rs`: parse the arguments into a typed `Args`; only their form is checked.
+//! - `list.rs`: a comma-separated list parsed item by item, each error reported where it is.
+//! - `rules.rs`: check what the arguments say: naming rules (from `instrument-metrics-names`),
+//!   labels, buckets, `skip`.
+//! - `check.rs`: check what the attribute is put on.
+//! - `future.rs`: find a body's tail `async` block and the `Output` of a returned future.
+//! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
+//!   a placeholder impl comes with the errors.
+//! - `errors.rs`: the one error collector.
+//!
+//! Imports go one way, from the entry towards the leaves, and form no cycle:
+//!
+//! ```text
+//! lib -> expand -> rules -> attr -> list -> errors
+//!        expand -> attr, check, future, errors
+//!                  rules -> errors, attr -> errors
+//! lib -> derive -> errors
+//! ```
+//!
+//! Names the runtime also spells (reserved labels, suffixes, the naming rules) come from
+//! `instrument-metrics-names`, never from a list of this crate's own.
 
 mod attr;
 mod check;
 mod derive;
+mod errors;
 mod expand;
 mod future;
 mod list;
@@ -32,14 +63,16 @@ use proc_macro::TokenStream;
 /// #[instrument_metrics(skip)]                     // on a method of an instrumented impl block
 /// ```
 ///
-/// - `name`: `[a-zA-Z_][a-zA-Z0-9_]*`, not starting with `__`, without the suffixes the crate
-///   adds (`_total`, `_count`, `_sum`, `_bucket`, `_seconds`, `_in_flight`).
-/// - `labels`: names that are not reserved (`function`, `module`, `result`, `error`, `le`,
-///   `quantile`, `__*`) and not repeated; values that are non-empty string literals or
-///   expressions whose type implements `instrument_metrics::MetricLabel`. Expressions may use
-///   the function's parameters and are evaluated when the call starts. A `String`, `&str` or
-///   integer value is a compile error on the expression: label values must come from a bounded
-///   set.
+/// - `name`: `[a-zA-Z_][a-zA-Z0-9_]*` (ASCII only), not starting with `__`, without the suffixes
+///   the crate adds or Prometheus gives meaning (`_total`, `_count`, `_sum`, `_bucket`,
+///   `_seconds`, `_in_flight`).
+/// - `labels`: names of ASCII letters, digits and `_` (a Rust identifier may be Unicode, a
+///   Prometheus label name may not), not reserved (`function`, `module`, `result`, `error`, `le`,
+///   `quantile`, `job`, `instance`, `__*`) and not repeated; values that are non-empty string
+///   literals or expressions whose type implements `instrument_metrics::MetricLabel`.
+///   Expressions may use the function's parameters and are evaluated when the call starts. A
+///   `String`, `&str` or integer value is a compile error on the expression: label values must
+///   come from a bounded set.
 /// - `buckets`: number literals, at least one, positive, finite, strictly increasing.
 /// - On an `impl` block, the arguments apply to every method but `const fn`s; a method's own
 ///   attribute overrides them argument by argument (labels by name), and `skip` opts it out.
@@ -70,9 +103,28 @@ pub fn instrument_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
 /// ```
 ///
 /// It is a compile error on a struct or union, when two variants have the same value, and for
-/// an empty or unknown `metric_label` argument. See `instrument_metrics::MetricLabel`, with
+/// an empty or unknown `metric_label` argument; the error comes with a placeholder impl, so the
+/// type's uses add no errors of their own. See `instrument_metrics::MetricLabel`, with
 /// compiled examples.
 #[proc_macro_derive(MetricLabel, attributes(metric_label))]
 pub fn derive_metric_label(input: TokenStream) -> TokenStream {
     derive::metric_label(input.into()).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use instrument_metrics_names::{RESERVED_LABELS, RESERVED_SUFFIXES};
+
+    /// The attribute's documentation spells the reserved names; it must keep up with the names
+    /// crate.
+    #[test]
+    fn documentation_lists_every_reserved_name() {
+        let docs = include_str!("lib.rs");
+        for name in RESERVED_LABELS.iter().chain(RESERVED_SUFFIXES) {
+            assert!(
+                docs.contains(&format!("`{name}`")),
+                "{name} is not documented"
+            );
+        }
+    }
 }

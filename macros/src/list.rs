@@ -6,16 +6,49 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
 use syn::parse::Parser;
 
+use crate::errors::Errors;
+
 /// One item of a list, and where it ends: the comma after it, or the end of the list.
-pub(crate) struct Item {
+struct Item {
     tokens: TokenStream,
     end: Span,
 }
 
-/// Splits a list at its top-level commas. An empty item before a comma is an error on that
-/// comma, saying `what` was expected there; a trailing comma is allowed. `end` is where the list
-/// ends: its closing delimiter, or its last token.
-pub(crate) fn items(list: TokenStream, end: Span, what: &str) -> Vec<syn::Result<Item>> {
+/// Parses each item of a list as `path`, `path = value` or `path(...)`, with `parse` reading what
+/// follows the path. An item's error is reported to `errors` and the next item is parsed; so is
+/// an empty item before a comma, saying `what` was expected there (a trailing comma is allowed).
+/// `end` is where the list ends: its closing delimiter, or its last token.
+pub(crate) fn parse_items(
+    list: TokenStream,
+    end: Span,
+    what: &str,
+    errors: &mut Errors,
+    mut parse: impl FnMut(&ParseNestedMeta, &mut Errors) -> syn::Result<()>,
+) {
+    for item in items(list, end, what) {
+        let Some(Item { tokens, end }) = errors.push_result(item) else {
+            continue;
+        };
+        let parsed = syn::meta::parser(|meta| parse(&meta, errors)).parse2(tokens);
+        if let Err(error) = parsed {
+            // An item is a token stream of its own, whose end syn reports at the call site: the
+            // whole attribute. Such errors are moved to where the item ends.
+            for message in error {
+                errors.push(
+                    if message.to_string().starts_with("unexpected end of input") {
+                        syn::Error::new(end, message.to_string())
+                    } else {
+                        message
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Splits a list at its top-level commas; an empty item before a comma is an error on that
+/// comma.
+fn items(list: TokenStream, end: Span, what: &str) -> Vec<syn::Result<Item>> {
     let mut items = Vec::new();
     let mut tokens = TokenStream::new();
     for token in list {
@@ -49,38 +82,6 @@ pub(crate) fn last_span(list: &TokenStream, fallback: Span) -> Span {
         .into_iter()
         .last()
         .map_or(fallback, |token| token.span())
-}
-
-/// Parses one item as `path`, `path = value` or `path(...)`, with `parse` reading what follows
-/// the path.
-pub(crate) fn parse_item(
-    item: Item,
-    parse: impl FnMut(ParseNestedMeta) -> syn::Result<()>,
-) -> syn::Result<()> {
-    let Item { tokens, end } = item;
-    syn::meta::parser(parse)
-        .parse2(tokens)
-        .map_err(|error| at_end(error, end))
-}
-
-/// An item is a token stream of its own, whose end syn reports at the call site: the whole
-/// attribute. Such errors are moved to where the item ends.
-fn at_end(error: syn::Error, end: Span) -> syn::Error {
-    error
-        .into_iter()
-        .map(|error| {
-            let message = error.to_string();
-            if message.starts_with("unexpected end of input") {
-                syn::Error::new(end, message)
-            } else {
-                error
-            }
-        })
-        .reduce(|mut all, error| {
-            all.combine(error);
-            all
-        })
-        .expect("a syn::Error holds at least one message")
 }
 
 #[cfg(test)]

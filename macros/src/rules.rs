@@ -1,35 +1,34 @@
 //! What the arguments must say: Prometheus naming rules, label rules and bucket rules, each
 //! reported on the offending token with what to write instead.
 
+use instrument_metrics_names::{
+    CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX, NameProblem, RESERVED_LABELS,
+    family_name_problem, label_name_problem,
+};
+use syn::ext::IdentExt;
+
 use crate::attr::{Args, Bound, LabelSource};
+use crate::errors::Errors;
 
-/// Labels this crate sets itself, and the ones Prometheus reserves.
-const RESERVED_LABELS: &[&str] = &["function", "module", "result", "error", "le", "quantile"];
-
-/// Suffixes the crate appends to the family name; given by hand they would double up.
-const RESERVED_SUFFIXES: &[&str] = &[
-    "_total",
-    "_count",
-    "_sum",
-    "_bucket",
-    "_seconds",
-    "_in_flight",
-];
-
-pub(crate) fn check(args: &Args) -> syn::Result<()> {
-    let mut errors: Vec<syn::Error> = Vec::new();
+pub(crate) fn check(args: &Args, errors: &mut Errors) {
     if let Some(name) = &args.name
-        && let Err(problem) = family_name(&name.value())
+        && let Some(problem) = family_name_problem(&name.value())
     {
-        errors.push(syn::Error::new(name.span(), problem));
+        errors.push(syn::Error::new(
+            name.span(),
+            family_name_message(&name.value(), problem),
+        ));
     }
     for (index, label) in args.labels.iter().enumerate() {
-        let name = label.name.to_string();
-        if let Err(problem) = label_name(&name) {
-            errors.push(syn::Error::new(label.name.span(), problem));
+        let name = label.name.unraw().to_string();
+        if let Some(problem) = label_name_problem(&name) {
+            errors.push(syn::Error::new(
+                label.name.span(),
+                label_name_message(&name, problem),
+            ));
         } else if args.labels[..index]
             .iter()
-            .any(|earlier| earlier.name == label.name)
+            .any(|earlier| earlier.name.unraw() == label.name.unraw())
         {
             errors.push(syn::Error::new(
                 label.name.span(),
@@ -95,95 +94,114 @@ pub(crate) fn check(args: &Args) -> syn::Result<()> {
             ));
         }
     }
-    let mut errors = errors.into_iter();
-    match errors.next() {
-        None => Ok(()),
-        Some(mut first) => {
-            errors.for_each(|error| first.combine(error));
-            Err(first)
+}
+
+/// What is wrong with a family base name (`name = "..."`), and what to write instead.
+fn family_name_message(name: &str, problem: NameProblem) -> String {
+    match problem {
+        NameProblem::Empty => "a metric name cannot be empty".into(),
+        NameProblem::Character(bad) => {
+            let why = match bad {
+                ':' => " (Prometheus reserves `:` for recording rules)",
+                _ if !bad.is_ascii() => " (Prometheus names are ASCII)",
+                _ => "",
+            };
+            format!("metric names use {ALLOWED} only{why}; `{bad}` is not allowed")
+        }
+        NameProblem::StartsWithDigit => "a metric name cannot start with a digit".into(),
+        NameProblem::DoubleUnderscore => {
+            "names starting with `__` are reserved by Prometheus".into()
+        }
+        NameProblem::ReservedSuffix(suffix) => {
+            let base = name.trim_end_matches(suffix);
+            format!(
+                "leave out `{suffix}`: the families are named `<name>{CALLS_SUFFIX}`, \
+                 `<name>{DURATION_SUFFIX}` and `<name>{IN_FLIGHT_SUFFIX}`; \
+                 write `name = \"{base}\"`"
+            )
+        }
+        // Not a problem a family name can have; worded for completeness.
+        NameProblem::ReservedLabel => format!("`{name}` is reserved; choose another name"),
+    }
+}
+
+/// What is wrong with a label name, and what to write instead.
+fn label_name_message(name: &str, problem: NameProblem) -> String {
+    match problem {
+        NameProblem::Character(bad) => {
+            let why = if bad.is_ascii() {
+                ""
+            } else {
+                " (Rust identifiers may be Unicode, Prometheus names may not: one such label \
+                 fails the whole scrape)"
+            };
+            format!("label names use {ALLOWED} only{why}; `{bad}` is not allowed: rename `{name}`")
+        }
+        NameProblem::DoubleUnderscore => {
+            format!("label names starting with `__` are reserved by Prometheus; rename `{name}`")
+        }
+        NameProblem::ReservedLabel => {
+            let scrape = if SCRAPE_TARGET_LABELS.contains(&name) {
+                format!(
+                    ": a scrape sets `{name}` on every series and renames a series' own to \
+                     `exported_{name}`"
+                )
+            } else {
+                String::new()
+            };
+            format!(
+                "`{name}` is a label this crate or Prometheus sets itself ({}){scrape}; choose \
+                 another name",
+                RESERVED_LABELS.join(", ")
+            )
+        }
+        // A Rust identifier is never empty and never starts with a digit.
+        NameProblem::Empty | NameProblem::StartsWithDigit | NameProblem::ReservedSuffix(_) => {
+            format!("`{name}` is not a valid label name: use {ALLOWED}, not starting with a digit")
         }
     }
 }
 
-/// A family base name: `[a-zA-Z_][a-zA-Z0-9_]*`, without the prefix Prometheus reserves or a
-/// suffix the crate adds.
-fn family_name(name: &str) -> Result<(), String> {
-    if name.is_empty() {
-        return Err("a metric name cannot be empty".into());
-    }
-    if let Some(bad) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
-    {
-        return Err(format!(
-            "metric names use letters, digits and `_` only (Prometheus reserves `:` for recording rules); `{bad}` is not allowed"
-        ));
-    }
-    if name.starts_with(|c: char| c.is_ascii_digit()) {
-        return Err("a metric name cannot start with a digit".into());
-    }
-    if name.starts_with("__") {
-        return Err("names starting with `__` are reserved by Prometheus".into());
-    }
-    if let Some(suffix) = RESERVED_SUFFIXES
-        .iter()
-        .find(|suffix| name.ends_with(*suffix))
-    {
-        let base = name.trim_end_matches(suffix);
-        return Err(format!(
-            "leave out `{suffix}`: the families are named `<name>_total`, `<name>_duration_seconds` and \
-             `<name>_in_flight`; write `name = \"{base}\"`"
-        ));
-    }
-    Ok(())
-}
+/// The reserved labels a scrape attaches to every series it takes, renaming a series' own to
+/// `exported_<name>`. (`instrument-metrics-names` has them only inside `RESERVED_LABELS`; a test
+/// keeps this list a part of it.)
+const SCRAPE_TARGET_LABELS: &[&str] = &["job", "instance"];
 
-fn label_name(name: &str) -> Result<(), String> {
-    let name = name.strip_prefix("r#").unwrap_or(name);
-    if name.starts_with("__") {
-        return Err(format!(
-            "label names starting with `__` are reserved by Prometheus; rename `{name}`"
-        ));
-    }
-    if RESERVED_LABELS.contains(&name) {
-        return Err(format!(
-            "`{name}` is a label this crate or Prometheus sets itself ({}); choose another name",
-            RESERVED_LABELS.join(", ")
-        ));
-    }
-    Ok(())
-}
+/// The characters Prometheus names are made of: `[a-zA-Z0-9_]`.
+const ALLOWED: &str = "letters a-z A-Z, digits and `_`";
 
 #[cfg(test)]
 mod tests {
-    use super::{family_name, label_name};
+    use super::{SCRAPE_TARGET_LABELS, family_name_message, label_name_message};
+    use instrument_metrics_names::{NameProblem, RESERVED_LABELS};
 
     #[test]
-    fn family_names() {
-        assert!(family_name("pipeline_stage").is_ok());
-        assert!(family_name("_private").is_ok());
-        for bad in [
-            "",
-            "a:b",
-            "a-b",
-            "9x",
-            "__x",
-            "calls_total",
-            "latency_seconds",
-            "x_bucket",
-            "ü",
-        ] {
-            assert!(family_name(bad).is_err(), "{bad}");
+    fn scrape_target_labels_are_reserved() {
+        for name in SCRAPE_TARGET_LABELS {
+            assert!(RESERVED_LABELS.contains(name), "{name}");
         }
     }
 
     #[test]
-    fn label_names() {
-        assert!(label_name("stage").is_ok());
-        for bad in [
-            "le", "quantile", "function", "module", "result", "error", "__name__",
-        ] {
-            assert!(label_name(bad).is_err(), "{bad}");
-        }
+    fn messages_say_what_to_write() {
+        assert_eq!(
+            family_name_message("a:b", NameProblem::Character(':')),
+            "metric names use letters a-z A-Z, digits and `_` only (Prometheus reserves `:` for \
+             recording rules); `:` is not allowed"
+        );
+        assert_eq!(
+            family_name_message("calls_total", NameProblem::ReservedSuffix("_total")),
+            "leave out `_total`: the families are named `<name>_total`, \
+             `<name>_duration_seconds` and `<name>_in_flight`; write `name = \"calls\"`"
+        );
+        assert!(
+            label_name_message("café", NameProblem::Character('é'))
+                .contains("Rust identifiers may be Unicode, Prometheus names may not")
+        );
+        assert!(
+            label_name_message("job", NameProblem::ReservedLabel)
+                .contains("renames a series' own to `exported_job`")
+        );
+        assert!(!label_name_message("le", NameProblem::ReservedLabel).contains("exported"));
     }
 }
