@@ -230,7 +230,8 @@ async fn routes_are_labelled_by_their_template_never_the_raw_path() {
 }
 
 /// The only test that sends requests no route matches. It also pins down the two ways of
-/// applying the layer that lose them, which the README warns about.
+/// applying the layer that lose them, which the guide warns about
+/// (`instrument_metrics::guide::http_layer`, "Where to apply it").
 #[tokio::test]
 async fn unmatched_requests_are_handler_none() {
     let none = || requests("none");
@@ -289,7 +290,7 @@ async fn unmatched_requests_are_handler_none() {
             ("GET", "410", 1.0),
             ("other", "404", 1.0)
         ]),
-        "axum now layers the fallback of a router merged after `layer`: update the README"
+        "axum now layers the fallback of a router merged after `layer`: update \"Where to apply it\" in runtime/src/guide/http_layer.md"
     );
 
     // Pitfall 2: wrapped around the router from outside, the layer runs before routing, sees

@@ -26,7 +26,7 @@
 //! |---|---|---|
 //! | `METRICS_PUSH_GATEWAY` | the Pushgateway, e.g. `http://127.0.0.1:9091` | none: serve `METRICS_ADDR` while running, print the metrics at the end |
 //! | `METRICS_PUSH_INTERVAL`, `METRICS_PUSH_JOB` | push period and `job` label | `10s`, `batch` |
-//! | other `METRICS_*`, `ENABLE_METRICS` | read by `instrument_metrics::Builder::from_env()` | see the README |
+//! | other `METRICS_*`, `ENABLE_METRICS` | read by `instrument_metrics::Builder::from_env()` | see `instrument_metrics::guide::configuration` |
 //! | `BATCH_ITEMS` | how many invoices to export | `200` |
 
 use std::fmt;
