@@ -3,7 +3,7 @@
 
 use instrument_metrics_names::{
     CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX, NameProblem, RESERVED_LABELS,
-    family_name_problem, label_name_problem,
+    SCRAPE_TARGET_LABELS, family_name_problem, label_name_problem,
 };
 use syn::ext::IdentExt;
 
@@ -162,18 +162,13 @@ fn label_name_message(name: &str, problem: NameProblem) -> String {
     }
 }
 
-/// The reserved labels a scrape attaches to every series it takes, renaming a series' own to
-/// `exported_<name>`. (`instrument-metrics-names` has them only inside `RESERVED_LABELS`; a test
-/// keeps this list a part of it.)
-const SCRAPE_TARGET_LABELS: &[&str] = &["job", "instance"];
-
 /// The characters Prometheus names are made of: `[a-zA-Z0-9_]`.
 const ALLOWED: &str = "letters a-z A-Z, digits and `_`";
 
 #[cfg(test)]
 mod tests {
-    use super::{SCRAPE_TARGET_LABELS, family_name_message, label_name_message};
-    use instrument_metrics_names::{NameProblem, RESERVED_LABELS};
+    use super::{family_name_message, label_name_message};
+    use instrument_metrics_names::{NameProblem, RESERVED_LABELS, SCRAPE_TARGET_LABELS};
 
     #[test]
     fn scrape_target_labels_are_reserved() {

@@ -48,6 +48,10 @@ pub mod label {
     pub const ERROR: &str = "error";
 }
 
+/// The labels a scrape attaches to every series of a target: a series carrying its own has it
+/// renamed to `exported_job`/`exported_instance`.
+pub const SCRAPE_TARGET_LABELS: &[&str] = &["job", "instance"];
+
 /// Label names no user label may take: the ones the crate sets, the histogram and summary
 /// labels Prometheus defines, and the target labels a scrape attaches (a series carrying its own
 /// `job` or `instance` has it renamed to `exported_job`/`exported_instance`). Names starting
@@ -59,8 +63,8 @@ pub const RESERVED_LABELS: &[&str] = &[
     label::ERROR,
     "le",
     "quantile",
-    "job",
-    "instance",
+    SCRAPE_TARGET_LABELS[0],
+    SCRAPE_TARGET_LABELS[1],
 ];
 
 /// The HTTP layer's families (before the namespace prefix) and their bucket bounds.
