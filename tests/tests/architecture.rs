@@ -17,7 +17,14 @@ const RUNTIME_LAYERS: &[(&str, &[&str])] = &[
     ("config", &["model", "exposition", "record", "error"]),
     (
         "serve",
-        &["model", "exposition", "record", "config", "error", "__private"],
+        &[
+            "model",
+            "exposition",
+            "record",
+            "config",
+            "error",
+            "__private",
+        ],
     ),
     ("__private", &["model", "record"]),
     ("testing", &[]),
@@ -75,7 +82,10 @@ fn source_files_stay_small() {
         for file in rust_files(&workspace().join(crate_dir)) {
             let text = fs::read_to_string(&file).unwrap();
             // Unit tests at the end of a file do not count.
-            let code = text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default();
+            let code = text
+                .split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or_default();
             let lines = code.lines().count();
             if lines > MAX_LINES {
                 long.push(format!("{} ({lines} lines)", file.display()));
@@ -147,7 +157,11 @@ fn file_graph(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
     let mut graph = BTreeMap::new();
     for file in &files {
         let text = fs::read_to_string(src.join(file)).unwrap();
-        let code = strip_comments(text.split("#[cfg(test)]\nmod tests").next().unwrap_or_default());
+        let code = strip_comments(
+            text.split("#[cfg(test)]\nmod tests")
+                .next()
+                .unwrap_or_default(),
+        );
         let module = module_of(file);
         let children = child_modules(&code);
         let mut imports = BTreeSet::new();
@@ -231,7 +245,9 @@ fn child_modules(code: &str) -> BTreeSet<String> {
         .filter_map(|line| {
             let line = line.strip_prefix("pub(crate) ").or(Some(line))?;
             let line = line.strip_prefix("pub ").unwrap_or(line);
-            line.strip_prefix("mod ")?.strip_suffix(';').map(str::to_owned)
+            line.strip_prefix("mod ")?
+                .strip_suffix(';')
+                .map(str::to_owned)
         })
         .collect()
 }
@@ -244,7 +260,10 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
     while let Some(start) = find_use(rest) {
         let after = &rest[start..];
         let end = after.find(';').unwrap_or(after.len());
-        let tree: String = after[..end].split_whitespace().collect::<Vec<_>>().join(" ");
+        let tree: String = after[..end]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let tree = tree.trim_start_matches("use ").replace(' ', "");
         for path in expand_use(&tree) {
             let first = path.split("::").next().unwrap_or_default();
@@ -258,7 +277,9 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
     for prefix in ["crate::", "super::"] {
         for (index, _) in code.match_indices(prefix) {
             let before = index.checked_sub(1).map(|before| bytes[before]);
-            if before.is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$') {
+            if before
+                .is_some_and(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'$')
+            {
                 continue;
             }
             let path: String = code[index..]

@@ -15,7 +15,7 @@ pub(crate) mod text;
 
 #[cfg(feature = "exporter")]
 pub use build_info::BuildInfo;
-pub(crate) use registry::{Registry, registry};
 #[cfg(feature = "exporter")]
 pub(crate) use registry::{Installation, begin_install, finish_install};
+pub(crate) use registry::{Registry, registry};
 pub(crate) use series::{CallSeries, FamilyNames};

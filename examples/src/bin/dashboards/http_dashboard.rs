@@ -8,6 +8,7 @@ use crate::grafana::{
 };
 use crate::options::Options;
 use crate::promql::{FAILED_STATUSES, and, histogram_quantile, rate, selector, zero_safe_ratio};
+use instrument_metrics_names::http;
 
 /// The variables in the order each narrows the next.
 const VARIABLES: [LabelVariable; 4] = [
@@ -30,9 +31,9 @@ const VARIABLES: [LabelVariable; 4] = [
 ];
 
 pub fn http_dashboard(options: &Options) -> Value {
-    let requests = options.name("http_requests_total");
+    let requests = options.name(http::REQUESTS);
     let bucket = options.name("http_request_duration_seconds_bucket");
-    let in_progress = options.name("http_requests_in_progress");
+    let in_progress = options.name(http::IN_PROGRESS);
     let filters = filters(&VARIABLES);
     let failed_filters = and(&filters, &format!(r#"status=~"{FAILED_STATUSES}""#));
     let quantile =
@@ -103,7 +104,7 @@ pub fn http_dashboard(options: &Options) -> Value {
             "bytes",
             None,
             at(0, 16, 12, 8),
-            size_queries(options, "http_response_size_bytes"),
+            size_queries(options, http::RESPONSE_SIZE),
         ),
         timeseries(
             "Request size",
@@ -111,7 +112,7 @@ pub fn http_dashboard(options: &Options) -> Value {
             "bytes",
             None,
             at(12, 16, 12, 8),
-            size_queries(options, "http_request_size_bytes"),
+            size_queries(options, http::REQUEST_SIZE),
         ),
     ];
     let mut variables = vec![datasource_variable()];

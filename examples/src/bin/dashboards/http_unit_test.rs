@@ -6,6 +6,7 @@ use crate::crafted::{Traffic, series};
 use crate::options::Options;
 use crate::promql::Recorded;
 use crate::unit_tests::{ExprCheck, UnitTest, unit_test_file};
+use instrument_metrics_names::http;
 
 pub fn http_test_file(options: &Options) -> String {
     unit_test_file(
@@ -16,7 +17,7 @@ pub fn http_test_file(options: &Options) -> String {
 }
 
 fn routes_test(options: &Options) -> UnitTest {
-    let requests = options.name("http_requests_total");
+    let requests = options.name(http::REQUESTS);
     let names = Recorded::http(options);
     let traffic = Traffic::new(options);
     let Traffic {

@@ -3,6 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+// The default family and the suffixes the exporter appends to a family name.
+use instrument_metrics_names::{DEFAULT_FAMILY, RESERVED_SUFFIXES as FAMILY_SUFFIXES};
+
 pub const USAGE: &str = "\
 usage: dashboards [--namespace NS] [--subsystem SUB] [--family NAME]... [--error-ratio R]
                   [--p99-seconds S] [--for DURATION] [--jobs JOB,JOB...]
@@ -11,24 +14,11 @@ usage: dashboards [--namespace NS] [--subsystem SUB] [--family NAME]... [--error
 Writes functions.json, http.json, recording_rules.yml, alert_rules.yml and tests/*.yml.
 Without --out it rewrites the repository's dashboards/ directory.";
 
-/// The function family every `#[instrument_metrics]` without `name = ...` records into.
-const DEFAULT_FAMILY: &str = "function_calls";
-
 /// Labels of the exported series, and `le`/`quantile` of histograms and summaries: a recording
 /// rule already groups by them, or keeping them would undo the aggregation.
 const TAKEN_LABELS: [&str; 11] = [
     "job", "instance", "module", "function", "result", "error", "le", "quantile", "handler",
     "method", "status",
-];
-
-/// The suffixes the exporter appends to a family name.
-const FAMILY_SUFFIXES: [&str; 6] = [
-    "_total",
-    "_count",
-    "_sum",
-    "_bucket",
-    "_seconds",
-    "_in_flight",
 ];
 
 pub struct Options {

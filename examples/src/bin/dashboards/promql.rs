@@ -2,6 +2,7 @@
 //! the rule window, the expressions built from them, and the names of the recorded series.
 
 use crate::options::Options;
+use instrument_metrics_names::http;
 
 /// Results that count as a failed call: the function returned `Err`, or its body panicked.
 /// `cancelled` (a future dropped before it finished, e.g. a client that went away or a timeout
@@ -93,7 +94,7 @@ impl Recorded {
 
     pub fn http(options: &Options) -> Recorded {
         let requests = options.name("http_requests");
-        let duration = options.name("http_request_duration_seconds");
+        let duration = options.name(http::DURATION);
         Recorded {
             rate: format!("handler:{requests}:rate{RULE_WINDOW}"),
             errors_ratio: format!("handler:{requests}_5xx:ratio_rate{RULE_WINDOW}"),

@@ -7,6 +7,7 @@ use crate::promql::{
     FAILED_RESULTS, FAILED_STATUSES, RULE_WINDOW, Recorded, rate, selector, zero_safe_ratio,
 };
 use crate::yaml;
+use instrument_metrics_names::http;
 
 enum Rule<'a> {
     Record { name: String, expr: String },
@@ -72,7 +73,7 @@ fn recording_groups(options: &Options) -> Vec<Group<'static>> {
         Recorded::http(options),
         &options.by("handler"),
         Calls {
-            total: options.name("http_requests_total"),
+            total: options.name(http::REQUESTS),
             bucket: options.name("http_request_duration_seconds_bucket"),
             outcome: "method, status",
             failed: format!(r#"status=~"{FAILED_STATUSES}""#),
