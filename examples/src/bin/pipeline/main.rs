@@ -37,14 +37,23 @@
 //! | `PIPELINE_PANIC_RATE` | chance that a batch makes `transform` panic | `0.01` |
 //! | `PIPELINE_SEED` | seed of the random timing and faults, for a repeatable run | the clock |
 
-use std::any::Any;
+mod errors;
+mod orders;
+mod systems;
+mod tally;
+
 use std::fmt;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use instrument_metrics::{MetricLabel, instrument_metrics};
+use instrument_metrics::instrument_metrics;
 use instrument_metrics_examples::knobs::{self, KnobError};
 use instrument_metrics_examples::rng::Rng;
+
+use errors::{PipelineError, StageError};
+use orders::{Order, parse_line};
+use systems::{LoadReport, RawBatch, Source, Warehouse};
+use tally::Tally;
 
 /// How often the job prints a summary of its runs.
 const REPORT_EVERY: Duration = Duration::from_secs(10);
@@ -233,299 +242,9 @@ async fn load(warehouse: &mut Warehouse, orders: Vec<Order>) -> Result<LoadRepor
     })
 }
 
-/// One order line: `id,customer,amount,currency`, e.g. `1042,acme,19.99,USD`.
-fn parse_line(line: &str) -> Result<Order, String> {
-    let fields: Vec<&str> = line.split(',').collect();
-    let [id, customer, amount, currency] = fields[..] else {
-        return Err(format!("expected 4 fields, found {}", fields.len()));
-    };
-    let id = id.parse().map_err(|_| format!("invalid order id {id:?}"))?;
-    let cents = parse_cents(amount).ok_or_else(|| format!("invalid amount {amount:?}"))?;
-    if customer.is_empty() {
-        return Err("empty customer".to_owned());
-    }
-    Ok(Order {
-        id,
-        eur_cents: to_eur_cents(cents, currency),
-    })
-}
-
-/// `19.99` as 1999 cents.
-fn parse_cents(amount: &str) -> Option<u64> {
-    let (units, cents) = amount.split_once('.').unwrap_or((amount, "00"));
-    if cents.len() != 2 {
-        return None;
-    }
-    units
-        .parse::<u64>()
-        .ok()?
-        .checked_mul(100)?
-        .checked_add(cents.parse().ok()?)
-}
-
-/// Exchange rates to euros, in thousandths.
-const EUR_PER_THOUSAND: &[(&str, u64)] =
-    &[("EUR", 1000), ("USD", 920), ("GBP", 1170), ("CHF", 1040)];
-
-/// The bug this example keeps on purpose: the transform was written for the currencies the
-/// source sent when it was written, and a new one makes it panic instead of returning an error.
-fn to_eur_cents(cents: u64, currency: &str) -> u64 {
-    let Some((_, rate)) = EUR_PER_THOUSAND.iter().find(|(code, _)| *code == currency) else {
-        panic!("no exchange rate for currency {currency:?}");
-    };
-    cents * rate / 1000
-}
-
-/// A failed stage, as its `Err`. As a `MetricLabel`, each variant is an `error` label value: a
-/// fixed set, whatever the fields hold (batch ids and reasons stay out of the labels).
-#[derive(Debug, MetricLabel)]
-enum StageError {
-    #[metric_label(rename = "timeout")]
-    SourceTimeout { batch: u64, after: Duration },
-    #[metric_label(rename = "bad_input")]
-    Malformed {
-        batch: u64,
-        line: usize,
-        reason: String,
-    },
-    #[metric_label(rename = "unavailable")]
-    SinkRejected { orders: usize, reason: &'static str },
-}
-
-impl fmt::Display for StageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            StageError::SourceTimeout { batch, after } => write!(
-                f,
-                "extract: source timed out after {after:?} on batch {batch}"
-            ),
-            StageError::Malformed {
-                batch,
-                line,
-                reason,
-            } => write!(f, "transform: batch {batch}, line {line}: {reason}"),
-            StageError::SinkRejected { orders, reason } => {
-                write!(f, "load: warehouse rejected {orders} orders: {reason}")
-            }
-        }
-    }
-}
-
-impl std::error::Error for StageError {}
-
-/// A failed run: a stage returned an error, or panicked.
-#[derive(Debug)]
-enum PipelineError {
-    Stage(StageError),
-    Panicked {
-        stage: &'static str,
-        message: String,
-    },
-    Cancelled {
-        stage: &'static str,
-    },
-}
-
-impl PipelineError {
-    fn from_join(stage: &'static str, joined: tokio::task::JoinError) -> PipelineError {
-        match joined.try_into_panic() {
-            Ok(payload) => PipelineError::Panicked {
-                stage,
-                message: panic_message(payload.as_ref()),
-            },
-            Err(_) => PipelineError::Cancelled { stage },
-        }
-    }
-}
-
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|message| (*message).to_owned())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".to_owned())
-}
-
-impl From<StageError> for PipelineError {
-    fn from(error: StageError) -> Self {
-        PipelineError::Stage(error)
-    }
-}
-
-impl fmt::Display for PipelineError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PipelineError::Stage(error) => error.fmt(f),
-            PipelineError::Panicked { stage, message } => write!(f, "{stage} panicked: {message}"),
-            PipelineError::Cancelled { stage } => write!(f, "{stage} was cancelled"),
-        }
-    }
-}
-
-impl std::error::Error for PipelineError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            PipelineError::Stage(error) => Some(error),
-            PipelineError::Panicked { .. } | PipelineError::Cancelled { .. } => None,
-        }
-    }
-}
-
-/// The upstream system, simulated: batches of order lines, now and then a bad one.
-struct Source {
-    rng: Rng,
-    next_id: u64,
-    failure_rate: f64,
-    panic_rate: f64,
-}
-
-/// Raw lines as the source sent them.
-struct RawBatch {
-    id: u64,
-    lines: Vec<String>,
-}
-
-impl Source {
-    fn new(rng: Rng, failure_rate: f64, panic_rate: f64) -> Source {
-        Source {
-            rng,
-            next_id: 1,
-            failure_rate,
-            panic_rate,
-        }
-    }
-
-    fn next_batch(&mut self) -> RawBatch {
-        const CUSTOMERS: &[&str] = &["acme", "globex", "initech", "umbrella", "hooli"];
-        const CURRENCIES: &[&str] = &["EUR", "USD", "GBP", "CHF"];
-        let id = self.next_id;
-        self.next_id += 1;
-        let count = self.rng.between(50, 400);
-        let mut lines: Vec<String> = (0..count)
-            .map(|n| {
-                let customer = CUSTOMERS[self.rng.between(0, CUSTOMERS.len() as u64 - 1) as usize];
-                let currency =
-                    CURRENCIES[self.rng.between(0, CURRENCIES.len() as u64 - 1) as usize];
-                let cents = self.rng.between(100, 50_000);
-                format!(
-                    "{},{customer},{}.{:02},{currency}",
-                    id * 1000 + n,
-                    cents / 100,
-                    cents % 100
-                )
-            })
-            .collect();
-        let last = lines.len() - 1;
-        if self.rng.chance(self.failure_rate) {
-            lines[self.rng.between(0, last as u64) as usize] =
-                format!("{},acme,12.3O,EUR", id * 1000);
-        }
-        if self.rng.chance(self.panic_rate) {
-            lines[self.rng.between(0, last as u64) as usize] =
-                format!("{},acme,10.00,SEK", id * 1000);
-        }
-        RawBatch { id, lines }
-    }
-}
-
-/// A parsed order, priced in euro cents.
-struct Order {
-    id: u64,
-    eur_cents: u64,
-}
-
-/// The downstream system, simulated: it keeps the highest order id loaded, and rejects a batch
-/// now and then.
-struct Warehouse {
-    rng: Rng,
-    failure_rate: f64,
-    high_water_mark: u64,
-}
-
-impl Warehouse {
-    fn new(rng: Rng, failure_rate: f64) -> Warehouse {
-        Warehouse {
-            rng,
-            failure_rate,
-            high_water_mark: 0,
-        }
-    }
-}
-
-/// What one run loaded.
-struct LoadReport {
-    orders: usize,
-    eur_cents: u64,
-}
-
-/// Counts of runs, for the summary the job prints.
-#[derive(Default)]
-struct Tally {
-    ok: u64,
-    failed: u64,
-    orders: u64,
-    eur_cents: u64,
-}
-
-impl Tally {
-    fn ok(&mut self, report: &LoadReport) {
-        self.ok += 1;
-        self.orders += report.orders as u64;
-        self.eur_cents += report.eur_cents;
-    }
-
-    fn failed(&mut self) {
-        self.failed += 1;
-    }
-}
-
-impl fmt::Display for Tally {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "pipeline: {} runs, {} ok, {} failed; loaded {} orders worth EUR {}.{:02}",
-            self.ok + self.failed,
-            self.ok,
-            self.failed,
-            self.orders,
-            self.eur_cents / 100,
-            self.eur_cents % 100
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn parses_and_prices_a_line() {
-        let order = parse_line("1042,acme,19.99,USD").expect("a valid line");
-        assert_eq!(order.id, 1042);
-        assert_eq!(order.eur_cents, 1839, "1999 cents at 0.92 EUR per USD");
-    }
-
-    #[test]
-    fn malformed_lines_are_errors() {
-        assert_eq!(
-            parse_line("1,acme,12.3O,EUR").err().as_deref(),
-            Some("invalid amount \"12.3O\"")
-        );
-        assert_eq!(
-            parse_line("1,acme,12.30").err().as_deref(),
-            Some("expected 4 fields, found 3")
-        );
-        assert_eq!(
-            parse_line("x,acme,1.00,EUR").err().as_deref(),
-            Some("invalid order id \"x\"")
-        );
-    }
-
-    #[test]
-    #[should_panic(expected = "no exchange rate for currency \"SEK\"")]
-    fn an_unknown_currency_panics() {
-        let _ = parse_line("1,acme,10.00,SEK");
-    }
 
     #[test]
     fn injected_faults_reach_transform() {
@@ -544,15 +263,5 @@ mod tests {
         let mut poisoned = Source::new(Rng::seeded(3), 0.0, 1.0);
         let batch = poisoned.next_batch();
         assert!(std::panic::catch_unwind(move || transform(batch)).is_err());
-    }
-
-    #[test]
-    fn stage_errors_label_by_variant() {
-        assert_eq!(StageError::VALUES, ["timeout", "bad_input", "unavailable"]);
-        let rejected = StageError::SinkRejected {
-            orders: 3,
-            reason: "full",
-        };
-        assert_eq!(rejected.label(), "unavailable");
     }
 }
