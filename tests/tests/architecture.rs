@@ -286,7 +286,10 @@ fn paths_in(code: &str, children: &BTreeSet<String>) -> Vec<String> {
                 .chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == ':')
                 .collect();
-            paths.push(path.trim_end_matches(':').to_owned());
+            // `super::{a, b}` and `super::*` are use trees, expanded above.
+            if !path.ends_with("::") {
+                paths.push(path);
+            }
         }
     }
     paths
@@ -310,6 +313,7 @@ fn find_use(code: &str) -> Option<usize> {
 
 /// `a::{b, c::{self, D}}` -> `a::b`, `a::c`, `a::c::D`.
 fn expand_use(tree: &str) -> Vec<String> {
+    let tree = tree.trim();
     let Some(open) = tree.find('{') else {
         let path = tree.split(" as ").next().unwrap_or(tree);
         return vec![path.trim_end_matches("::self").to_owned()];
@@ -332,6 +336,7 @@ fn expand_use(tree: &str) -> Vec<String> {
     items.push(&inner[start..]);
     items
         .into_iter()
+        .map(str::trim)
         .filter(|item| !item.is_empty())
         .flat_map(|item| {
             expand_use(item).into_iter().map(move |path| {

@@ -71,7 +71,7 @@ pub fn functions_dashboard(options: &Options) -> Value {
         timeseries(
             "Error ratio",
             &format!(
-                "Share of calls that returned an error or panicked (cancelled calls are not failures). An idle function shows 0, not a gap: see the README. The dashed line is the alert threshold ({ratio_text})."
+                "Share of calls that returned an error or panicked (cancelled calls are not failures). An idle function shows 0, not a gap: see the guide, instrument_metrics::guide::dashboards. The dashed line is the alert threshold ({ratio_text})."
             ),
             "percentunit",
             Some(options.error_ratio),
