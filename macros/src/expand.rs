@@ -8,8 +8,8 @@ use syn::spanned::Spanned;
 use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Type};
 
 use crate::attr::{Args, LabelSource};
-use crate::check::{self, Target};
 use crate::errors::Errors;
+use crate::target::{self, Target};
 use crate::{future, rules};
 
 /// The whole attribute: the arguments parsed and checked, the item checked, then expanded, every
@@ -21,7 +21,7 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
     let args = arguments(args, &mut errors);
     let target = errors.push_result(
         syn::parse2::<Item>(item.clone())
-            .and_then(|item| check::target(&item).map(|target| (item, target))),
+            .and_then(|item| target::target(&item).map(|target| (item, target))),
     );
     let item = match (args, target) {
         (Some(args), Some((item, target))) => expand(&args, item, target, &mut errors),
@@ -37,7 +37,7 @@ pub(crate) fn attribute(args: TokenStream, item: TokenStream) -> TokenStream {
 fn arguments(tokens: TokenStream, errors: &mut Errors) -> Option<Args> {
     errors.checked(|errors| {
         let args = Args::parse(tokens, errors);
-        rules::check(&args, errors);
+        rules::validate(&args, errors);
         args
     })
 }
@@ -58,7 +58,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
                 return item.into_token_stream();
             }
             for method in
-                check::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
+                target::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
             {
                 // A method whose own arguments have errors is left as written.
                 if let Some(args) = method_args(args, method, errors)
@@ -68,7 +68,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
                 }
             }
         }
-        _ => unreachable!("check::target describes the item"),
+        _ => unreachable!("target::target describes the item"),
     }
     item.into_token_stream()
 }
@@ -76,7 +76,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
 /// A method's arguments inside an instrumented impl block: its own attribute, if any, is taken
 /// off the method and overrides the block's arguments. `None` when its own have errors.
 fn method_args(block: &Args, method: &mut ImplItemFn, errors: &mut Errors) -> Option<Args> {
-    let Some(position) = method.attrs.iter().position(check::is_instrument_metrics) else {
+    let Some(position) = method.attrs.iter().position(target::is_instrument_metrics) else {
         return Some(block.clone());
     };
     let attr = method.attrs.remove(position);

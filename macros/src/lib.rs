@@ -18,7 +18,8 @@
 //! - `list.rs`: a comma-separated list parsed item by item, each error reported where it is.
 //! - `rules.rs`: check what the arguments say: naming rules (from `instrument-metrics-names`),
 //!   labels, buckets, `skip`.
-//! - `check.rs`: check what the attribute is put on.
+//! - `target.rs`: what the attribute is put on (a function, a method, an impl block) and the
+//!   errors for what it cannot instrument.
 //! - `future.rs`: find a body's tail `async` block and the `Output` of a returned future.
 //! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
 //!   a placeholder impl comes with the errors.
@@ -28,7 +29,7 @@
 //!
 //! ```text
 //! lib -> expand -> rules -> attr -> list -> errors
-//!        expand -> attr, check, future, errors
+//!        expand -> attr, target, future, errors
 //!                  rules -> errors, attr -> errors
 //! lib -> derive -> errors
 //! ```
@@ -37,13 +38,13 @@
 //! `instrument-metrics-names`, never from a list of this crate's own.
 
 mod attr;
-mod check;
 mod derive;
 mod errors;
 mod expand;
 mod future;
 mod list;
 mod rules;
+mod target;
 
 use proc_macro::TokenStream;
 

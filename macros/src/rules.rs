@@ -10,7 +10,7 @@ use syn::ext::IdentExt;
 use crate::attr::{Args, Bound, LabelSource};
 use crate::errors::Errors;
 
-pub(crate) fn check(args: &Args, errors: &mut Errors) {
+pub(crate) fn validate(args: &Args, errors: &mut Errors) {
     if let Some(name) = &args.name
         && let Some(problem) = family_name_problem(&name.value())
     {
