@@ -143,7 +143,7 @@ impl Builder {
     }
 
     /// Where `GET /metrics` is served (`METRICS_ADDR`); port 0 picks a free port, see
-    /// [`Exporter::local_addr`].
+    /// [`Exporter::local_addr`](crate::Exporter::local_addr).
     #[must_use]
     pub fn listen_address(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
@@ -151,7 +151,7 @@ impl Builder {
     }
 
     /// Opens no port of its own: `/metrics` is then served only where the application mounts
-    /// `Exporter::router` (feature `axum`) or writes [`Exporter::render`].
+    /// `Exporter::router` (feature `axum`) or writes [`Exporter::render`](crate::Exporter::render).
     #[must_use]
     pub fn without_listener(mut self) -> Self {
         self.listen = false;

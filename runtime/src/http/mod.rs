@@ -13,12 +13,13 @@
 //! the standard nine are `method="other"`. A request ends when its response body has been sent,
 //! or dropped (a client that went away): either way it is counted and leaves the in-progress
 //! gauge. Routes matching `METRICS_EXCLUDED_HANDLERS`, and `/metrics`, are not recorded.
-//!
-//! Inside: [`HttpMetricsLayer`] and its service ([`HttpMetrics`]) find the route and start an
-//! exchange; the exchange (one request being measured) ends when its [`MeasuredBody`] is sent
-//! or dropped; [`CountedBody`] counts what the service reads of the request. Imports:
-//! [`crate::model`] (family names) and [`crate::record::settings`] (prefix, exclusions); it
-//! records through the `metrics` facade, into whatever recorder is active.
+
+// Inside: `HttpMetricsLayer` and its service (`HttpMetrics`, layer.rs) find the route and start
+// an exchange (exchange.rs, one request being measured), which ends when its `MeasuredBody`
+// (body.rs) is sent or dropped; `CountedBody` counts what the service reads of the request;
+// families.rs names the families and records into them through the `metrics` facade, into
+// whatever recorder is active. Imports: `crate::model` (family names) and
+// `crate::record::settings` (prefix, exclusions).
 
 mod body;
 mod exchange;
