@@ -22,7 +22,7 @@
 //!   errors for what it cannot instrument.
 //! - `future.rs`: find a body's tail `async` block and the `Output` of a returned future.
 //! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
-//!   a placeholder impl comes with the errors.
+//!   a placeholder impl comes with the errors. Its `crate = ..` is read as the attribute's is.
 //! - `errors.rs`: the one error collector.
 //!
 //! Imports go one way, from the entry towards the leaves, and form no cycle:
@@ -31,7 +31,7 @@
 //! lib -> expand -> rules -> attr -> list -> errors
 //!        expand -> attr, target, future, errors
 //!                  rules -> errors, attr -> errors
-//! lib -> derive -> errors
+//! lib -> derive -> attr, errors
 //! ```
 //!
 //! Names the runtime also spells (reserved labels, suffixes, the naming rules) come from
@@ -60,7 +60,7 @@ use proc_macro::TokenStream;
 ///     buckets = [0.005, 0.05, 0.5, 5],           // this function's histogram bounds, in seconds
 ///     in_flight = false,                          // no in-flight gauge
 ///     crate = my_facade::instrument_metrics,      // the runtime, reached through a re-export
-/// )]
+/// )]                                              // (or a string: crate = "my_facade::instrument_metrics")
 /// #[instrument_metrics(skip)]                     // on a method of an instrumented impl block
 /// ```
 ///
@@ -75,6 +75,7 @@ use proc_macro::TokenStream;
 ///   `String`, `&str` or integer value is a compile error on the expression: label values must
 ///   come from a bounded set.
 /// - `buckets`: number literals, at least one, positive, finite, strictly increasing.
+/// - `crate`: a path, or a string literal holding one (as `#[serde(crate = "..")]` takes it).
 /// - On an `impl` block, the arguments apply to every method but `const fn`s; a method's own
 ///   attribute overrides them argument by argument (labels by name), and `skip` opts it out.
 ///
@@ -94,7 +95,7 @@ pub fn instrument_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```text
 /// #[derive(MetricLabel)]
-/// #[metric_label(crate = my_facade::instrument_metrics)]   // optional: the runtime's path
+/// #[metric_label(crate = my_facade::instrument_metrics)]   // optional: the runtime's path (or "path")
 /// enum StageError {
 ///     Timeout,                                // "timeout"
 ///     BadInput(String),                       // "bad_input"
