@@ -21,6 +21,10 @@
 //! - `target.rs`: what the attribute is put on (a function, a method, an impl block) and the
 //!   errors for what it cannot instrument.
 //! - `future.rs`: find a body's tail `async` block and the `Output` of a returned future.
+//! - `body.rs`: what the user's body does that decides the expansion's form: whether an `async
+//!   fn` awaits, which parameters the closure it runs in must move.
+//! - `types.rs`: the function's types written in the body (`impl Trait` inferred, named
+//!   lifetimes `'_`).
 //! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
 //!   a placeholder impl comes with the errors. Its `crate = ..` is read as the attribute's is.
 //! - `errors.rs`: the one error collector.
@@ -29,7 +33,8 @@
 //!
 //! ```text
 //! lib -> expand -> rules -> attr -> list -> errors
-//!        expand -> attr, target, future, errors
+//!        expand -> attr, body, target, future, types, errors
+//!                  types -> future
 //!                  rules -> errors, attr -> errors
 //! lib -> derive -> attr, errors
 //! ```
@@ -38,6 +43,7 @@
 //! `instrument-metrics-names`, never from a list of this crate's own.
 
 mod attr;
+mod body;
 mod derive;
 mod errors;
 mod expand;
@@ -45,6 +51,7 @@ mod future;
 mod list;
 mod rules;
 mod target;
+mod types;
 
 use proc_macro::TokenStream;
 
