@@ -260,7 +260,8 @@ fn bound(expr: &Expr) -> syn::Result<Bound> {
         })
 }
 
-/// `crate = path`, with errors that show the expected form instead of syn's generic ones.
+/// `crate = path` or `crate = "path"` (the form serde and tokio take), with errors that show the
+/// expected form instead of syn's generic ones.
 fn crate_path(meta: &ParseNestedMeta) -> syn::Result<Path> {
     const FORM: &str = "`crate = ::instrument_metrics`, the path to the runtime crate";
     let Ok(eq) = meta.input.parse::<Token![=]>() else {
@@ -275,13 +276,36 @@ fn crate_path(meta: &ParseNestedMeta) -> syn::Result<Path> {
             format!("expected a path after `crate =`: {FORM}"),
         ));
     }
-    if let Ok(literal) = meta.input.fork().parse::<LitStr>() {
-        return Err(syn::Error::new(
-            literal.span(),
-            format!("`crate` takes a path, not a string: write {FORM}, without quotes"),
-        ));
+    runtime_path(meta.input)
+}
+
+/// The path to the runtime, written as a path or as a string literal holding one; a string that
+/// is not a path is an error on the literal. The derive's `#[metric_label(crate = ..)]` takes the
+/// same.
+pub(crate) fn runtime_path(input: ParseStream) -> syn::Result<Path> {
+    if !input.peek(LitStr) {
+        return input.parse();
     }
-    meta.input.parse()
+    let literal: LitStr = input.parse()?;
+    // The path's tokens take the literal's span, so errors about it point at the string.
+    literal.parse().map_err(|_| {
+        let value = literal.value();
+        let hint = if value.contains('-') {
+            format!(
+                "; a crate is named with `_` in Rust code: `{}`",
+                value.replace('-', "_")
+            )
+        } else {
+            String::new()
+        };
+        syn::Error::new(
+            literal.span(),
+            format!(
+                "`crate = \"{value}\"` is not a path: write the path to the runtime crate, \
+                 such as `crate = \"::instrument_metrics\"`{hint}"
+            ),
+        )
+    })
 }
 
 fn unknown_argument(name: &str) -> String {

@@ -10,6 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use syn::{Attribute, Data, DataEnum, DeriveInput, Ident, LitStr, Path};
 
+use crate::attr;
 use crate::errors::Errors;
 
 pub(crate) fn metric_label(input: TokenStream) -> TokenStream {
@@ -68,7 +69,7 @@ fn implementation(
     }
 }
 
-/// `#[metric_label(crate = path)]` on the enum.
+/// `#[metric_label(crate = path)]` (or `crate = "path"`) on the enum.
 fn crate_path(attrs: &[Attribute], errors: &mut Errors) -> Option<Path> {
     let mut krate = None;
     for attr in attrs
@@ -77,7 +78,7 @@ fn crate_path(attrs: &[Attribute], errors: &mut Errors) -> Option<Path> {
     {
         let parsed = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
-                krate = Some(meta.value()?.parse()?);
+                krate = Some(attr::runtime_path(meta.value()?)?);
                 Ok(())
             } else {
                 Err(meta.error("unknown `metric_label` argument on the enum; accepted: `crate`"))

@@ -5,11 +5,13 @@ use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::spanned::Spanned;
-use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Type};
+use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Stmt, Type};
 
 use crate::attr::{Args, LabelSource};
+use crate::body::{self, Captures};
 use crate::errors::Errors;
 use crate::target::{self, Target};
+use crate::types::{future_output, return_type};
 use crate::{future, rules};
 
 /// The whole attribute: the arguments parsed and checked, the item checked, then expanded, every
@@ -46,7 +48,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
     match (&mut item, target) {
         (Item::Fn(function), Target::Function) => {
             if args.skip.is_none() {
-                *function.block = instrument(&function.sig, (*function.block).clone(), args);
+                *function.block = instrument(&function.sig, (*function.block).clone(), args, false);
             }
         }
         (Item::Impl(block), Target::Impl) => {
@@ -57,6 +59,9 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
                 ));
                 return item.into_token_stream();
             }
+            // `#[async_trait]` below this attribute rewrites each `async fn` after us, and hides
+            // the lints that look at a body's last expression, as it does without us.
+            let rewritten = block.attrs.iter().any(target::is_async_trait);
             for method in
                 target::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
             {
@@ -64,7 +69,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
                 if let Some(args) = method_args(args, method, errors)
                     && args.skip.is_none()
                 {
-                    method.block = instrument(&method.sig, method.block.clone(), &args);
+                    method.block = instrument(&method.sig, method.block.clone(), &args, rewritten);
                 }
             }
         }
@@ -95,40 +100,60 @@ fn method_args(block: &Args, method: &mut ImplItemFn, errors: &mut Errors) -> Op
 }
 
 /// The body of an instrumented function.
-fn instrument(sig: &Signature, mut block: Block, args: &Args) -> Block {
+///
+/// The function stays the user's code to rustc and clippy: its braces keep their spans (a
+/// generated brace would make the whole item's span a macro's, which clippy skips and rustc
+/// reports at the attribute), and the user's body runs in a closure or an `async` block whose
+/// tokens carry the body's span, so lints that look at a body (`needless_return`) still look at
+/// it. Only the instrumentation around it has the attribute's spans, and so does the closure or
+/// block when `#[async_trait]` is to rewrite the body (`rewritten`).
+fn instrument(sig: &Signature, block: Block, args: &Args, rewritten: bool) -> Block {
+    let braces = block.brace_token;
+    let wrapper = if rewritten && sig.asyncness.is_some() {
+        Span::call_site()
+    } else {
+        braces.span.open()
+    };
+    let mut body = generate(sig, block, args, wrapper);
+    body.brace_token = braces;
+    body
+}
+
+/// The instrumented body; `wrapper` is the span of the closure or `async` block the user's body
+/// runs in.
+fn generate(sig: &Signature, mut block: Block, args: &Args, wrapper: Span) -> Block {
     let krate = &args
         .krate
         .clone()
         .unwrap_or_else(|| syn::parse_quote!(::instrument_metrics));
     let site = call_site(&sig.ident, args, krate);
-    let classify = classify(krate);
     let values = label_values(args, krate);
-    let labelled = !values.is_empty();
     let never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
     let guard = Ident::new("__im_guard", Span::mixed_site());
-    if sig.asyncness.is_some() {
+    // An `async fn` that never awaits runs its body within one poll, as a sync body: no `.await`
+    // of ours, so that clippy's `unused_async` still sees none.
+    if sig.asyncness.is_some() && body::awaits(&block) {
         // An `async fn` body starts at the first poll, so the call is entered there, and the
         // user's body runs as an inner `async` block (where `return` and `?` keep their meaning).
+        // The block that runs the body is ours, not the user's, when the body is only an
+        // `.await`: there is no body lint to keep, and clippy would take it for a redundant one.
+        let wrapper = if future::only_awaits(&block.stmts) {
+            Span::call_site()
+        } else {
+            wrapper
+        };
+        let inner = quote_spanned!(wrapper=> async move #block);
         if never {
             // `!` cannot be a generic argument on stable Rust; `Infallible` is a nameable type
             // with no values.
             return syn::parse_quote!({
                 #site
                 let #guard = __IM_SITE.enter_with(&[#(#values),*]);
-                match #krate::__private::in_body::<::core::convert::Infallible, _>(&#guard, async move #block).await {}
+                match #krate::__private::in_body::<::core::convert::Infallible, _>(&#guard, #inner).await {}
             });
         }
-        let output = return_type(&sig.output);
-        let value = Ident::new("__im_value", Span::mixed_site());
-        return syn::parse_quote!({
-            #site
-            let #guard = __IM_SITE.enter_with(&[#(#values),*]);
-            // Typed, so that when the body does not compile, `Classify` below is not checked
-            // against an unknown type (which would add a misleading error).
-            let #value: #output = #krate::__private::in_body::<#output, _>(&#guard, async move #block).await;
-            #guard.finish(#krate::__private::Classify(&#value).outcome());
-            #value
-        });
+        let awaited = awaited(&guard, &return_type(&sig.output), &inner, &values, krate);
+        return syn::parse_quote!({ #site #awaited });
     }
     if never {
         // A function that never returns has no outcome to classify: the guard sees its panic.
@@ -138,26 +163,87 @@ fn instrument(sig: &Signature, mut block: Block, args: &Args) -> Block {
             #block
         });
     }
-    if let Some(tail) = future::tail_async_block(&mut block.stmts) {
-        let output = future_output(&sig.output);
-        let body = std::mem::replace(tail, Expr::Verbatim(TokenStream::new()));
-        *tail = syn::parse_quote!(#krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], #body, #classify));
-        // The call site is two items: the `static` and its registration for `install()`.
-        let site: Block = syn::parse_quote!({ #site });
-        block.stmts.splice(0..0, site.stmts);
-        return block;
+    if sig.asyncness.is_none() {
+        if values.is_empty()
+            && let Some(future) = future::sole_async_block(&mut block.stmts)
+        {
+            // The body is one `async` block (clippy's `manual_async_fn` looks for that shape):
+            // the call is recorded inside it, where the `async fn` form records it.
+            let user = future.clone();
+            let inner = user.to_token_stream();
+            let awaited = awaited(&guard, &future_output(&sig.output), &inner, &[], krate);
+            future.block = syn::parse_quote!({ #site #awaited });
+            future.block.brace_token = user.block.brace_token;
+            future.attrs = Vec::new();
+            return block;
+        }
+        if let Some(tail) = future::tail_async_block(&mut block.stmts) {
+            let output = future_output(&sig.output);
+            let body = std::mem::replace(tail, Expr::Verbatim(TokenStream::new()));
+            let classify = classify(krate);
+            *tail = syn::parse_quote!(#krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], #body, #classify));
+            // The call site is two items: the `static` and its registration for `install()`.
+            let site: Block = syn::parse_quote!({ #site });
+            block.stmts.splice(0..0, site.stmts);
+            return block;
+        }
     }
     let output = return_type(&sig.output);
-    if labelled {
+    let body = closure(sig, block, wrapper);
+    let classify = classify(krate);
+    if values.is_empty() {
         return syn::parse_quote!({
             #site
-            #krate::__private::call_labelled::<#output, _, _>(&__IM_SITE, &[#(#values),*], move || #block, #classify)
+            #krate::__private::call::<#output, _, _>(&__IM_SITE, #body, #classify)
         });
     }
     syn::parse_quote!({
         #site
-        #krate::__private::call::<#output, _, _>(&__IM_SITE, move || #block, #classify)
+        #krate::__private::call_labelled::<#output, _, _>(&__IM_SITE, &[#(#values),*], #body, #classify)
     })
+}
+
+/// The statements that enter the call, await the body's `inner` future and record its outcome:
+/// the `async fn` form, also used inside a body that is one `async` block.
+fn awaited(
+    guard: &Ident,
+    output: &TokenStream,
+    inner: &TokenStream,
+    values: &[TokenStream],
+    krate: &Path,
+) -> TokenStream {
+    let value = Ident::new("__im_value", Span::mixed_site());
+    let enter = if values.is_empty() {
+        quote!(__IM_SITE.enter())
+    } else {
+        quote!(__IM_SITE.enter_with(&[#(#values),*]))
+    };
+    quote! {
+        let #guard = #enter;
+        // Typed, so that when the body does not compile, `Classify` below is not checked
+        // against an unknown type (which would add a misleading error).
+        let #value: #output = #krate::__private::in_body::<#output, _>(&#guard, #inner).await;
+        #guard.finish(#krate::__private::Classify(&#value).outcome());
+        #value
+    }
+}
+
+/// The body as a closure that is called once, its `||` on `wrapper` (the body's opening brace) so
+/// that the closure is the user's code to clippy. It borrows what the body only reads, as the function
+/// did: a `move` closure would consume every parameter, and clippy's `needless_pass_by_value`
+/// would take them for used by value. Parameters that must be moved in are (see
+/// [`body::captures`]).
+fn closure(sig: &Signature, mut block: Block, wrapper: Span) -> TokenStream {
+    match body::captures(sig, &block) {
+        Captures::All => quote_spanned!(wrapper=> move || #block),
+        Captures::Moving(moved) => {
+            let moves = moved.iter().map(|(mutability, name)| -> Stmt {
+                syn::parse_quote!(let #mutability #name = #name;)
+            });
+            block.stmts.splice(0..0, moves);
+            quote_spanned!(wrapper=> || #block)
+        }
+    }
 }
 
 /// The values of the argument labels, taken when the call starts. Each is spanned on the user's
@@ -239,34 +325,4 @@ fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
 fn classify(krate: &Path) -> TokenStream {
     let output = Ident::new("__im_output", Span::mixed_site());
     quote!(|#output| #krate::__private::Classify(#output).outcome())
-}
-
-/// The declared return type as a generic argument.
-fn return_type(output: &ReturnType) -> TokenStream {
-    match output {
-        ReturnType::Default => quote!(()),
-        ReturnType::Type(_, ty) => generic_argument(ty.to_token_stream()),
-    }
-}
-
-/// The output of the future a function returns, as a generic argument. Left to inference, a tail
-/// such as `.collect()` is still unknown when `classify` is checked, which then assumes a
-/// `Result`; so it is written out when the signature spells it (`impl Future<Output = T>`,
-/// `Pin<Box<dyn Future<Output = T>>>`), else projected from a nameable return type (an alias
-/// such as `BoxFuture<T>`), and inferred only when neither is possible.
-fn future_output(output: &ReturnType) -> TokenStream {
-    if let Some(ty) = future::future_output(output) {
-        return generic_argument(ty.to_token_stream());
-    }
-    match output {
-        ReturnType::Type(_, ty) if future::nameable(&ty.to_token_stream()) => {
-            quote!(<#ty as ::core::future::Future>::Output)
-        }
-        _ => quote!(_),
-    }
-}
-
-/// The type as a generic argument, or `_` (inferred) where it cannot be written as one.
-fn generic_argument(ty: TokenStream) -> TokenStream {
-    if future::nameable(&ty) { ty } else { quote!(_) }
 }

@@ -2,8 +2,28 @@
 //! measured rather than its construction: `-> impl Future` ending in `async move {}`, and
 //! `#[async_trait]` methods ending in `Box::pin(async move {})`.
 
-use proc_macro2::{TokenStream, TokenTree};
-use syn::{Expr, GenericArgument, PathArguments, ReturnType, Stmt, Type, TypeParamBound};
+use syn::{
+    Expr, ExprAsync, GenericArgument, PathArguments, ReturnType, Stmt, Type, TypeParamBound,
+};
+
+/// The `async` block that is the whole body, as in a function clippy would rather see written
+/// as an `async fn` (`manual_async_fn`).
+pub(crate) fn sole_async_block(stmts: &mut [Stmt]) -> Option<&mut ExprAsync> {
+    match stmts {
+        [Stmt::Expr(Expr::Async(block), None)] => Some(block),
+        _ => None,
+    }
+}
+
+/// Whether a body is only an `.await` (in blocks or not), as `{ future.await }`: in an `async`
+/// block of the user's, clippy would say the block is redundant (`redundant_async_block`).
+pub(crate) fn only_awaits(stmts: &[Stmt]) -> bool {
+    match stmts {
+        [Stmt::Expr(Expr::Await(_), None)] => true,
+        [Stmt::Expr(Expr::Block(inner), None)] => only_awaits(&inner.block.stmts),
+        _ => false,
+    }
+}
 
 /// The `async` block a function body ends in, directly or inside `Box::pin(..)`.
 pub(crate) fn tail_async_block(stmts: &mut [Stmt]) -> Option<&mut Expr> {
@@ -79,14 +99,5 @@ fn bounds_output<'a>(mut bounds: impl Iterator<Item = &'a TypeParamBound>) -> Op
             GenericArgument::AssocType(assoc) if assoc.ident == "Output" => Some(&assoc.ty),
             _ => None,
         })
-    })
-}
-
-/// Whether a type can be written as a generic argument: `impl Trait` cannot.
-pub(crate) fn nameable(ty: &TokenStream) -> bool {
-    ty.clone().into_iter().all(|token| match token {
-        TokenTree::Ident(ident) => ident != "impl",
-        TokenTree::Group(group) => nameable(&group.stream()),
-        _ => true,
     })
 }

@@ -21,23 +21,29 @@
 //! - `target.rs`: what the attribute is put on (a function, a method, an impl block) and the
 //!   errors for what it cannot instrument.
 //! - `future.rs`: find a body's tail `async` block and the `Output` of a returned future.
+//! - `body.rs`: what the user's body does that decides the expansion's form: whether an `async
+//!   fn` awaits, which parameters the closure it runs in must move.
+//! - `types.rs`: the function's types written in the body (`impl Trait` inferred, named
+//!   lifetimes `'_`).
 //! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
-//!   a placeholder impl comes with the errors.
+//!   a placeholder impl comes with the errors. Its `crate = ..` is read as the attribute's is.
 //! - `errors.rs`: the one error collector.
 //!
 //! Imports go one way, from the entry towards the leaves, and form no cycle:
 //!
 //! ```text
 //! lib -> expand -> rules -> attr -> list -> errors
-//!        expand -> attr, target, future, errors
+//!        expand -> attr, body, target, future, types, errors
+//!                  types -> future
 //!                  rules -> errors, attr -> errors
-//! lib -> derive -> errors
+//! lib -> derive -> attr, errors
 //! ```
 //!
 //! Names the runtime also spells (reserved labels, suffixes, the naming rules) come from
 //! `instrument-metrics-names`, never from a list of this crate's own.
 
 mod attr;
+mod body;
 mod derive;
 mod errors;
 mod expand;
@@ -45,6 +51,7 @@ mod future;
 mod list;
 mod rules;
 mod target;
+mod types;
 
 use proc_macro::TokenStream;
 
@@ -60,7 +67,7 @@ use proc_macro::TokenStream;
 ///     buckets = [0.005, 0.05, 0.5, 5],           // this function's histogram bounds, in seconds
 ///     in_flight = false,                          // no in-flight gauge
 ///     crate = my_facade::instrument_metrics,      // the runtime, reached through a re-export
-/// )]
+/// )]                                              // (or a string: crate = "my_facade::instrument_metrics")
 /// #[instrument_metrics(skip)]                     // on a method of an instrumented impl block
 /// ```
 ///
@@ -75,6 +82,7 @@ use proc_macro::TokenStream;
 ///   `String`, `&str` or integer value is a compile error on the expression: label values must
 ///   come from a bounded set.
 /// - `buckets`: number literals, at least one, positive, finite, strictly increasing.
+/// - `crate`: a path, or a string literal holding one (as `#[serde(crate = "..")]` takes it).
 /// - On an `impl` block, the arguments apply to every method but `const fn`s; a method's own
 ///   attribute overrides them argument by argument (labels by name), and `skip` opts it out.
 ///
@@ -94,7 +102,7 @@ pub fn instrument_metrics(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// ```text
 /// #[derive(MetricLabel)]
-/// #[metric_label(crate = my_facade::instrument_metrics)]   // optional: the runtime's path
+/// #[metric_label(crate = my_facade::instrument_metrics)]   // optional: the runtime's path (or "path")
 /// enum StageError {
 ///     Timeout,                                // "timeout"
 ///     BadInput(String),                       // "bad_input"

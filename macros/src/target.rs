@@ -49,6 +49,14 @@ pub(crate) fn is_instrument_metrics(attr: &syn::Attribute) -> bool {
         .is_some_and(|segment| segment.ident == "instrument_metrics")
 }
 
+/// Whether an attribute is `#[async_trait]`, however it is imported.
+pub(crate) fn is_async_trait(attr: &syn::Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "async_trait")
+}
+
 /// The methods of an impl block.
 pub(crate) fn methods(items: &mut [ImplItem]) -> impl Iterator<Item = &mut ImplItemFn> {
     items.iter_mut().filter_map(|item| match item {

@@ -5,6 +5,16 @@
 //!
 //! The whole file is one process with one exporter, and its tests run in parallel: each test has
 //! its own instrumented functions so their counts cannot mix.
+// The attribute keeps what clippy says about a function; these shapes are written as they are on
+// purpose (futures built by `async` blocks, a boxed receiver, named lifetimes, a method named
+// `from_*` with `self`), so the lints that would rewrite them are allowed.
+#![allow(
+    clippy::manual_async_fn,
+    clippy::boxed_local,
+    clippy::needless_lifetimes,
+    clippy::wrong_self_convention,
+    reason = "the shapes under test"
+)]
 
 mod support;
 

@@ -10,11 +10,6 @@ fn missing_equals() -> u32 {
     1
 }
 
-#[instrument_metrics(crate = "instrument_metrics")]
-fn quoted_path() -> u32 {
-    1
-}
-
 #[instrument_metrics("crate")]
 fn literal() -> u32 {
     1
@@ -36,6 +31,6 @@ fn unknown_with_list() -> u32 {
 }
 
 fn main() {
-    let _ = missing_value() + missing_equals() + quoted_path() + literal() + double_comma();
+    let _ = missing_value() + missing_equals() + literal() + double_comma();
     let _ = unknown_then_malformed() + unknown_with_list();
 }
