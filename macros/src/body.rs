@@ -7,7 +7,7 @@
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
-use syn::{Block, FnArg, Pat, Signature};
+use syn::{Block, FnArg, Pat, ReceiverKind, Signature};
 
 /// Whether an `async fn` body may `.await` at its own level. An `.await` inside a nested `async`
 /// block does not count (it awaits in that block); one in any other nested body does (not worth
@@ -116,44 +116,78 @@ const NEVER_AWAIT: &[&str] = &[
 
 /// How the closure that runs a body takes the parameters it uses.
 pub(crate) enum Captures {
-    /// As a closure does: by reference unless the body moves them (so that clippy sees a
-    /// parameter taken by value and only read, as it would without the attribute), with these
-    /// parameters moved in first (see [`captures`]).
-    Moving(Vec<(Option<syn::token::Mut>, syn::Ident)>),
-    /// All by value: a `move` closure.
-    All,
+    /// A borrowing closure: it takes each parameter as the body uses it (so that clippy sees a
+    /// parameter taken by value and only read, as it would without the attribute), but for these,
+    /// moved in first (see [`captures`]).
+    Borrow(Vec<syn::Ident>),
+    /// A `move` closure: it owns every parameter it uses.
+    Move,
 }
 
-/// How the body's closure must capture. Edition 2018 captures whole variables: a `&mut`
-/// parameter captured by reference could not be reborrowed for the returned value
-/// (`fn get(&mut self) -> &mut T`), so such parameters are moved in. `self` cannot be rebound, so a
-/// `&mut` receiver, and a `&mut` parameter bound by a pattern, make it a `move` closure.
+/// How the body's closure must capture. A closure that borrows a parameter cannot hand out a
+/// reborrow of what the parameter borrows mutably for the function's lifetime (`fn get(&mut self)
+/// -> &mut T`, a struct holding a `&'a mut`), and in edition 2018 it borrows whole variables; so
+/// every parameter whose type holds a `&mut` or a lifetime (other than a plain shared reference)
+/// is moved in. `self` cannot be rebound, and a moved parameter declared `mut` would leave its
+/// `mut` unused: either makes it a `move` closure, as does a by-value `self` (its type may hold a
+/// `&mut`) and a pattern binding such a parameter.
 pub(crate) fn captures(sig: &Signature, block: &Block) -> Captures {
     let named = names(block.to_token_stream());
     let mut moved = Vec::new();
     for input in &sig.inputs {
         match input {
+            // Only `&self` can be borrowed: `self` cannot be rebound to be moved in.
             FnArg::Receiver(receiver) => {
-                if mutable_reference(receiver.to_token_stream()) {
-                    return Captures::All;
+                if !matches!(receiver.kind, ReceiverKind::Reference(_, _, None)) {
+                    return Captures::Move;
                 }
             }
             FnArg::Typed(typed) => {
-                if !mutable_reference(typed.ty.to_token_stream()) {
+                if !may_lend_mutably(&typed.ty) {
                     continue;
                 }
                 match &*typed.pat {
-                    Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
+                    Pat::Ident(binding)
+                        if binding.by_ref.is_none()
+                            && binding.subpat.is_none()
+                            && binding.mutability.is_none() =>
+                    {
                         if named.contains(&binding.ident) {
-                            moved.push((binding.mutability, binding.ident.clone()));
+                            moved.push(binding.ident.clone());
                         }
                     }
-                    _ => return Captures::All,
+                    _ => return Captures::Move,
                 }
             }
         }
     }
-    Captures::Moving(moved)
+    Captures::Borrow(moved)
+}
+
+/// Whether a reborrow of what a parameter of this type points to could need the function's
+/// lifetime mutably: the type holds a `&mut`, or a lifetime anywhere but as a plain shared
+/// reference's (`Buf<'a>` may hold a `&'a mut`).
+fn may_lend_mutably(ty: &syn::Type) -> bool {
+    let tokens = ty.to_token_stream();
+    if mutable_reference(tokens.clone()) {
+        return true;
+    }
+    let shared_reference =
+        matches!(ty, syn::Type::Reference(reference) if reference.mutability.is_none());
+    let inner = match ty {
+        syn::Type::Reference(reference) if shared_reference => reference.elem.to_token_stream(),
+        _ => tokens,
+    };
+    has_lifetime(inner)
+}
+
+/// Whether the tokens name a lifetime (`'a`, `'_`, `'static`).
+fn has_lifetime(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Punct(tick) => tick.as_char() == '\'',
+        TokenTree::Group(group) => has_lifetime(group.stream()),
+        _ => false,
+    })
 }
 
 /// Whether a type has a `&mut` in it (`&mut T`, `&'a mut T`, `Pin<&mut Self>`).

@@ -235,11 +235,11 @@ fn awaited(
 /// [`body::captures`]).
 fn closure(sig: &Signature, mut block: Block, wrapper: Span) -> TokenStream {
     match body::captures(sig, &block) {
-        Captures::All => quote_spanned!(wrapper=> move || #block),
-        Captures::Moving(moved) => {
-            let moves = moved.iter().map(|(mutability, name)| -> Stmt {
-                syn::parse_quote!(let #mutability #name = #name;)
-            });
+        Captures::Move => quote_spanned!(wrapper=> move || #block),
+        Captures::Borrow(moved) => {
+            let moves = moved
+                .iter()
+                .map(|name| -> Stmt { syn::parse_quote!(let #name = #name;) });
             block.stmts.splice(0..0, moves);
             quote_spanned!(wrapper=> || #block)
         }

@@ -1,6 +1,7 @@
 //! Recognising functions that return a future built by an `async` block, so the future is
-//! measured rather than its construction: `-> impl Future` ending in `async move {}`, and
-//! `#[async_trait]` methods ending in `Box::pin(async move {})`.
+//! measured rather than its construction: `-> impl Future` ending in `async move {}` (or made of
+//! that block alone), and `#[async_trait]` methods ending in `Box::pin(async move {})`; and a
+//! body that is nothing but an `.await`.
 
 use syn::{
     Expr, ExprAsync, GenericArgument, PathArguments, ReturnType, Stmt, Type, TypeParamBound,

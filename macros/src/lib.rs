@@ -20,7 +20,8 @@
 //!   labels, buckets, `skip`.
 //! - `target.rs`: what the attribute is put on (a function, a method, an impl block) and the
 //!   errors for what it cannot instrument.
-//! - `future.rs`: find a body's tail `async` block and the `Output` of a returned future.
+//! - `future.rs`: find a body's tail (or sole) `async` block, a body that only awaits, and the
+//!   `Output` of a returned future.
 //! - `body.rs`: what the user's body does that decides the expansion's form: whether an `async
 //!   fn` awaits, which parameters the closure it runs in must move.
 //! - `types.rs`: the function's types written in the body (`impl Trait` inferred, named

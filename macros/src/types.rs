@@ -38,11 +38,27 @@ fn generic_argument(ty: TokenStream) -> TokenStream {
     if nameable(&ty) { elided(ty) } else { quote!(_) }
 }
 
+/// Whether the type has a function type in it (`fn(&'a str)`, `dyn Fn(&'a str) -> bool`): an
+/// elided lifetime there is a higher-ranked one, not the same lifetime, so such a type is written
+/// out as the signature has it.
+fn has_function_type(ty: &TokenStream) -> bool {
+    ty.clone().into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ["fn", "Fn", "FnMut", "FnOnce"]
+            .iter()
+            .any(|word| ident == word),
+        TokenTree::Group(group) => has_function_type(&group.stream()),
+        _ => false,
+    })
+}
+
 /// The type with its named lifetimes written `'_`, as a type inside a body may be: the borrow
 /// checker infers the same ones. A lifetime named in the body would keep clippy from saying that
 /// the signature's could be elided (`needless_lifetimes`). `'static` and lifetimes bound by
-/// `for<..>` in the type stay.
+/// `for<..>` in the type stay, and a type with a function type in it is left as it is.
 fn elided(ty: TokenStream) -> TokenStream {
+    if has_function_type(&ty) {
+        return ty;
+    }
     fn bound(tokens: &[TokenTree], found: &mut Vec<String>) {
         for (index, token) in tokens.iter().enumerate() {
             match token {

@@ -89,7 +89,9 @@ pub mod http {
 /// names, `[a-zA-Z_][a-zA-Z0-9_]*`; `None` when it is valid. `:` is left out: Prometheus
 /// reserves it for recording rules.
 pub fn charset_problem(name: &str) -> Option<NameProblem> {
-    let first = name.chars().next()?;
+    let Some(first) = name.chars().next() else {
+        return Some(NameProblem::Empty);
+    };
     if let Some(bad) = name
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
@@ -173,6 +175,7 @@ mod tests {
         );
         assert_eq!(label_name_problem("9x"), Some(NameProblem::StartsWithDigit));
         assert_eq!(label_name_problem(""), Some(NameProblem::Empty));
+        assert_eq!(charset_problem(""), Some(NameProblem::Empty));
         assert_eq!(
             label_name_problem("__name__"),
             Some(NameProblem::DoubleUnderscore)

@@ -27,16 +27,17 @@ impl BuildInfo {
 
     pub(crate) const HELP: &str = "The running build: always 1, with the build in the labels.";
 
+    /// The labels the build sets.
+    pub(crate) const LABELS: [&str; 3] = ["name", "version", "commit"];
+
     /// The labels of the `build_info` sample, rendered (see [`text::labels`]).
     pub(crate) fn labels(&self) -> String {
-        let commit = self.commit.as_deref().map(|commit| ("commit", commit));
+        let [name, version, commit] = Self::LABELS;
+        let commit = self.commit.as_deref().map(|value| (commit, value));
         text::labels(
-            [
-                ("name", self.name.as_str()),
-                ("version", self.version.as_str()),
-            ]
-            .into_iter()
-            .chain(commit),
+            [(name, self.name.as_str()), (version, self.version.as_str())]
+                .into_iter()
+                .chain(commit),
         )
     }
 }
@@ -50,6 +51,7 @@ impl BuildInfo {
 ///     .install()?;
 /// # Ok::<(), instrument_metrics::Error>(())
 /// ```
+#[cfg(feature = "exporter")]
 #[macro_export]
 macro_rules! build_info {
     () => {

@@ -24,7 +24,8 @@ pub(crate) struct Registry {
     /// The custom labels, rendered (see [`text::labels`]), first in every series.
     custom_labels: String,
     default_buckets: Bounds,
-    /// `<prefix>build_info`, with the build in its labels.
+    /// `<prefix>build_info`, and its labels: the custom labels but those the build sets, then
+    /// the build's.
     build_info: (String, String),
     series: Mutex<Vec<&'static CallSeries>>,
 }
@@ -46,18 +47,39 @@ pub(crate) fn begin_install(installation: &Installation<'_>) {
         default_buckets,
         build_info,
     } = installation;
-    let custom_labels = text::labels(
-        custom_labels
-            .iter()
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-    );
     let registry: &'static Registry = Box::leak(Box::new(Registry::new(
-        custom_labels,
+        custom(custom_labels, |_| true),
         Bounds::new(default_buckets),
-        (format!("{prefix}build_info"), build_info.labels()),
+        (
+            format!("{prefix}build_info"),
+            build_info_labels(custom_labels, build_info),
+        ),
     )));
     *REGISTRY.write().unwrap_or_else(PoisonError::into_inner) = Some(registry);
     STATE.store(INSTALLING, Ordering::SeqCst);
+}
+
+/// The custom labels `keep` keeps, rendered.
+fn custom(custom_labels: &[(String, String)], keep: impl Fn(&str) -> bool) -> String {
+    text::labels(
+        custom_labels
+            .iter()
+            .filter(|(name, _)| keep(name))
+            .map(|(name, value)| (name.as_str(), value.as_str())),
+    )
+}
+
+/// The labels of `build_info`: the custom labels, then the build's. A label name twice in one
+/// series fails the whole scrape, so the build's own label wins over a custom one of its name,
+/// as it did when the `metrics` exporter rendered `build_info`.
+fn build_info_labels(custom_labels: &[(String, String)], build_info: &BuildInfo) -> String {
+    let custom = custom(custom_labels, |name| !BuildInfo::LABELS.contains(&name));
+    let build = build_info.labels();
+    [custom, build]
+        .into_iter()
+        .filter(|set| !set.is_empty())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub(crate) fn finish_install(installed: bool) {
@@ -134,7 +156,7 @@ impl Registry {
         }
         let (name, labels) = &self.build_info;
         text::header(out, name, BuildInfo::HELP, Kind::Gauge);
-        text::sample(out, name, &[&self.custom_labels, labels], 1);
+        text::sample(out, name, &[labels], 1);
         #[cfg(feature = "process")]
         super::process::render(out, &self.custom_labels);
     }
@@ -163,6 +185,23 @@ impl Registry {
 mod tests {
     use std::time::Duration;
 
+    #[test]
+    fn the_build_labels_win_over_custom_labels_of_their_name() {
+        let custom = [
+            ("service".to_owned(), "api".to_owned()),
+            ("version".to_owned(), "canary".to_owned()),
+        ];
+        let build = BuildInfo::new("app", "1.2.3", None);
+        assert_eq!(
+            build_info_labels(&custom, &build),
+            "service=\"api\",name=\"app\",version=\"1.2.3\""
+        );
+        assert_eq!(
+            build_info_labels(&[], &build),
+            "name=\"app\",version=\"1.2.3\""
+        );
+    }
+
     use super::*;
     use crate::model::Outcome;
 
@@ -171,7 +210,7 @@ mod tests {
         let registry: &'static Registry = Box::leak(Box::new(Registry::new(
             "service=\"api\"".into(),
             Bounds::new(&[0.001, 0.01]),
-            ("build_info".into(), "name=\"app\"".into()),
+            ("build_info".into(), "service=\"api\",name=\"app\"".into()),
         )));
         let series = registry.register(
             FamilyNames::new("", "f"),

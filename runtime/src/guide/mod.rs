@@ -87,7 +87,7 @@ pub mod at_scale {}
 #[doc = include_str!("examples.md")]
 pub mod examples {}
 
-/// The README's Rust examples, compiled and run with the other doctests so it cannot drift.
+/// The README's Rust examples, compiled with the other doctests so it cannot drift.
 /// (The path holds in the repository; only doctests read it.)
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]

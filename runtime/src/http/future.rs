@@ -13,7 +13,7 @@ use super::body::MeasuredBody;
 use super::exchange::Exchange;
 
 pin_project! {
-    /// The future of [`HttpMetrics`].
+    /// The future of [`HttpMetrics`](super::HttpMetrics).
     pub struct ResponseFuture<F> {
         #[pin]
         inner: F,

@@ -115,7 +115,8 @@ impl CallSite {
             .get_or_init(|| function_label::function_label((self.locate)(), self.name))
     }
 
-    /// Switches this call site off: `ENABLE_METRICS=false`, so that each call costs one load.
+    /// Switches this call site off (`ENABLE_METRICS=false`, or the function is excluded), so that
+    /// each call costs one load.
     #[cfg(feature = "exporter")]
     pub(crate) fn switch_off(&self) {
         self.off.store(true, Ordering::Relaxed);
@@ -192,7 +193,7 @@ impl CallSite {
     #[cfg(feature = "exporter")]
     pub(crate) fn preregister(&'static self) {
         if settings::is_excluded(self.function()) {
-            self.off.store(true, Ordering::Relaxed);
+            self.switch_off();
             return;
         }
         if !self.spec.argument_labels.is_empty() {

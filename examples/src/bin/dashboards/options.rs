@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
-// The default family and the suffixes the exporter appends to a family name.
-use instrument_metrics_names::{DEFAULT_FAMILY, RESERVED_SUFFIXES as FAMILY_SUFFIXES};
+// The default family, and the suffixes a family name must not end in.
+use instrument_metrics_names::{DEFAULT_FAMILY, RESERVED_SUFFIXES};
 
 pub const USAGE: &str = "\
 usage: dashboards [--namespace NS] [--subsystem SUB] [--family NAME]... [--error-ratio R]
@@ -214,7 +214,7 @@ fn label_name(value: &str) -> Result<String, String> {
 /// Mirrors the attribute's rule for `name = "..."`.
 fn family_name(value: &str) -> Result<String, String> {
     name_part("--family", value)?;
-    match FAMILY_SUFFIXES
+    match RESERVED_SUFFIXES
         .iter()
         .find(|suffix| value.ends_with(*suffix))
     {
