@@ -9,6 +9,8 @@ use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::{Block, FnArg, Pat, ReceiverKind, Signature};
 
+use crate::types::any_token;
+
 /// Whether an `async fn` body may `.await` at its own level. An `.await` inside a nested `async`
 /// block does not count (it awaits in that block); one in any other nested body does (not worth
 /// telling apart). Nor can what a macro expands to be seen: a macro other than those known never
@@ -178,16 +180,15 @@ fn may_lend_mutably(ty: &syn::Type) -> bool {
         syn::Type::Reference(reference) if shared_reference => reference.elem.to_token_stream(),
         _ => tokens,
     };
-    has_lifetime(inner)
+    has_lifetime(&inner)
 }
 
 /// Whether the tokens name a lifetime (`'a`, `'_`, `'static`).
-fn has_lifetime(tokens: TokenStream) -> bool {
-    tokens.into_iter().any(|token| match token {
-        TokenTree::Punct(tick) => tick.as_char() == '\'',
-        TokenTree::Group(group) => has_lifetime(group.stream()),
-        _ => false,
-    })
+fn has_lifetime(tokens: &TokenStream) -> bool {
+    any_token(
+        tokens,
+        &|token| matches!(token, TokenTree::Punct(tick) if tick.as_char() == '\''),
+    )
 }
 
 /// Whether a type has a `&mut` in it (`&mut T`, `&'a mut T`, `Pin<&mut Self>`).

@@ -35,7 +35,7 @@
 //! ```text
 //! lib -> expand -> rules -> attr -> list -> errors
 //!        expand -> attr, body, target, future, types, errors
-//!                  types -> future
+//!                  body -> types -> future
 //!                  rules -> errors, attr -> errors
 //! lib -> derive -> attr, errors
 //! ```

@@ -38,16 +38,21 @@ fn generic_argument(ty: TokenStream) -> TokenStream {
     if nameable(&ty) { elided(ty) } else { quote!(_) }
 }
 
+/// Whether any token, nested ones included, is one `found` is looking for.
+pub(crate) fn any_token(tokens: &TokenStream, found: &impl Fn(&TokenTree) -> bool) -> bool {
+    tokens.clone().into_iter().any(|token| match &token {
+        TokenTree::Group(group) => any_token(&group.stream(), found),
+        other => found(other),
+    })
+}
+
 /// Whether the type has a function type in it (`fn(&'a str)`, `dyn Fn(&'a str) -> bool`): an
 /// elided lifetime there is a higher-ranked one, not the same lifetime, so such a type is written
 /// out as the signature has it.
 fn has_function_type(ty: &TokenStream) -> bool {
-    ty.clone().into_iter().any(|token| match token {
-        TokenTree::Ident(ident) => ["fn", "Fn", "FnMut", "FnOnce"]
-            .iter()
-            .any(|word| ident == word),
-        TokenTree::Group(group) => has_function_type(&group.stream()),
-        _ => false,
+    any_token(ty, &|token| {
+        matches!(token, TokenTree::Ident(ident)
+            if ["fn", "Fn", "FnMut", "FnOnce"].iter().any(|word| ident == word))
     })
 }
 
@@ -119,9 +124,8 @@ fn elided(ty: TokenStream) -> TokenStream {
 
 /// Whether a type can be written as a generic argument: `impl Trait` cannot.
 fn nameable(ty: &TokenStream) -> bool {
-    ty.clone().into_iter().all(|token| match token {
-        TokenTree::Ident(ident) => ident != "impl",
-        TokenTree::Group(group) => nameable(&group.stream()),
-        _ => true,
-    })
+    !any_token(
+        ty,
+        &|token| matches!(token, TokenTree::Ident(ident) if ident == "impl"),
+    )
 }

@@ -12,6 +12,7 @@ pub use linkme;
 /// call and `rate()` sees it.
 #[linkme::distributed_slice]
 pub static CALL_SITES: [&'static CallSite];
+
 /// Runs a synchronous body as one recorded call. `classify` sees the returned value where its
 /// type is concrete, so `Result`s count as `ok` or `error`.
 #[inline]
