@@ -1,8 +1,6 @@
 //! The `build_info` gauge: which build of the application is running, for dashboards that
 //! correlate a change in behaviour with a deploy.
 
-use super::text;
-
 /// The name, version and (optionally) commit of the application; see [`build_info!`].
 ///
 /// [`build_info!`]: crate::build_info!
@@ -30,15 +28,13 @@ impl BuildInfo {
     /// The labels the build sets.
     pub(crate) const LABELS: [&str; 3] = ["name", "version", "commit"];
 
-    /// The labels of the `build_info` sample, rendered (see [`text::labels`]).
-    pub(crate) fn labels(&self) -> String {
+    /// The labels of the `build_info` sample.
+    pub(crate) fn labels(&self) -> impl Iterator<Item = (&str, &str)> {
         let [name, version, commit] = Self::LABELS;
         let commit = self.commit.as_deref().map(|value| (commit, value));
-        text::labels(
-            [(name, self.name.as_str()), (version, self.version.as_str())]
-                .into_iter()
-                .chain(commit),
-        )
+        [(name, self.name.as_str()), (version, self.version.as_str())]
+            .into_iter()
+            .chain(commit)
     }
 }
 

@@ -48,7 +48,7 @@ pub(crate) fn begin_install(installation: &Installation<'_>) {
         build_info,
     } = installation;
     let registry: &'static Registry = Box::leak(Box::new(Registry::new(
-        custom(custom_labels, |_| true),
+        text::labels(pairs(custom_labels)),
         Bounds::new(default_buckets),
         (
             format!("{prefix}build_info"),
@@ -59,27 +59,19 @@ pub(crate) fn begin_install(installation: &Installation<'_>) {
     STATE.store(INSTALLING, Ordering::SeqCst);
 }
 
-/// The custom labels `keep` keeps, rendered.
-fn custom(custom_labels: &[(String, String)], keep: impl Fn(&str) -> bool) -> String {
-    text::labels(
-        custom_labels
-            .iter()
-            .filter(|(name, _)| keep(name))
-            .map(|(name, value)| (name.as_str(), value.as_str())),
-    )
+/// Owned label pairs as borrowed ones, for [`text::labels`].
+fn pairs(labels: &[(String, String)]) -> impl Iterator<Item = (&str, &str)> {
+    labels
+        .iter()
+        .map(|(name, value)| (name.as_str(), value.as_str()))
 }
 
 /// The labels of `build_info`: the custom labels, then the build's. A label name twice in one
 /// series fails the whole scrape, so the build's own label wins over a custom one of its name,
 /// as it did when the `metrics` exporter rendered `build_info`.
 fn build_info_labels(custom_labels: &[(String, String)], build_info: &BuildInfo) -> String {
-    let custom = custom(custom_labels, |name| !BuildInfo::LABELS.contains(&name));
-    let build = build_info.labels();
-    [custom, build]
-        .into_iter()
-        .filter(|set| !set.is_empty())
-        .collect::<Vec<_>>()
-        .join(",")
+    let custom = pairs(custom_labels).filter(|(name, _)| !BuildInfo::LABELS.contains(name));
+    text::labels(custom.chain(build_info.labels()))
 }
 
 pub(crate) fn finish_install(installed: bool) {

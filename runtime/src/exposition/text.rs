@@ -50,7 +50,7 @@ pub(crate) fn sample(out: &mut String, name: &str, labels: &[&str], value: impl 
 }
 
 /// A label set as `name="value"` pairs joined by commas, each value escaped.
-pub(crate) fn labels<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+pub(crate) fn labels<'n, 'v>(pairs: impl IntoIterator<Item = (&'n str, &'v str)>) -> String {
     let mut out = String::new();
     for (name, value) in pairs {
         if !out.is_empty() {
