@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::text;
-use crate::model::names::label;
+use crate::model::names::{CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX, label};
 use crate::model::{LabelValue, Outcome};
 
 /// The family names of one family base (`function_calls` or an attribute's `name`), prefixed.
@@ -24,7 +24,6 @@ pub(crate) struct FamilyNames {
 impl FamilyNames {
     /// `prefix` is `namespace_subsystem_` or empty; `family` the base name.
     pub(crate) fn new(prefix: &str, family: &str) -> FamilyNames {
-        use crate::model::names::{CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX};
         FamilyNames {
             calls: format!("{prefix}{family}{CALLS_SUFFIX}"),
             duration: format!("{prefix}{family}{DURATION_SUFFIX}"),
