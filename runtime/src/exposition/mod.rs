@@ -11,6 +11,7 @@ mod build_info;
 mod process;
 mod registry;
 mod series;
+mod shards;
 pub(crate) mod text;
 
 #[cfg(feature = "exporter")]
