@@ -202,8 +202,9 @@ fn end_relayed(i: u64, mut call: Relayed) {
 #[test]
 fn futures_that_move_between_threads_mid_call_count_exactly() {
     exporter();
-    let (senders, receivers): (Vec<_>, Vec<_>) =
-        (0..THREADS).map(|_| mpsc::channel::<(u64, Relayed)>()).unzip();
+    let (senders, receivers): (Vec<_>, Vec<_>) = (0..THREADS)
+        .map(|_| mpsc::channel::<(u64, Relayed)>())
+        .unzip();
     let held: Vec<Relayed> = std::thread::scope(|scope| {
         let threads: Vec<_> = receivers
             .into_iter()
@@ -213,7 +214,8 @@ fn futures_that_move_between_threads_mid_call_count_exactly() {
                 let next = senders[(thread + 1) % THREADS].clone();
                 scope.spawn(move || {
                     for i in 0..CALLS {
-                        next.send((i, start_relayed(i))).expect("the next thread listens");
+                        next.send((i, start_relayed(i)))
+                            .expect("the next thread listens");
                         while let Ok((i, call)) = receiver.try_recv() {
                             end_relayed(i, call);
                         }

@@ -45,7 +45,7 @@ pub(crate) struct HttpSeries {
     /// `handler="..",method=".."`, escaped, and `handler=".."` alone.
     labels: String,
     handler_label: String,
-    bounds_nanos: [u64; BUCKETS.len()],
+    bounds_nanos: Box<[u64]>,
     shards: Shards,
     /// Requests with a status without a slot, by status label.
     rare: Mutex<BTreeMap<String, u64>>,
@@ -72,7 +72,7 @@ impl HttpFinished {
     }
 
     /// The `status` label.
-    fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         if self.grouped {
             format!("{}xx", self.status / 100)
         } else {
@@ -88,7 +88,7 @@ impl HttpSeries {
             method,
             labels: text::labels([("handler", handler), ("method", method)]),
             handler_label: text::labels([("handler", handler)]),
-            bounds_nanos: BUCKETS.map(|bound| (bound * 1e9) as u64),
+            bounds_nanos: BUCKETS.iter().map(|bound| (bound * 1e9) as u64).collect(),
             shards: Shards::new(CELLS),
             rare: Mutex::new(BTreeMap::new()),
         }
@@ -118,7 +118,7 @@ impl HttpSeries {
     /// A request ended: its response was sent, or it was dropped. Everything a request records
     /// when it ends goes through here.
     #[inline]
-    pub(crate) fn finish(&self, finished: &HttpFinished<'_>) {
+    pub(crate) fn finish(&self, finished: &HttpFinished) {
         let nanos = u64::try_from(finished.duration.as_nanos()).unwrap_or(u64::MAX);
         let bucket = self
             .bounds_nanos
@@ -170,7 +170,11 @@ impl HttpSeries {
     pub(crate) fn render_in_progress(&self, out: &mut String, name: &str, custom: &str) {
         // Finished first, as for call sites: the difference is never negative.
         let finished = self.finished();
-        let running = self.shards.sum(STARTED).wrapping_sub(finished).cast_signed();
+        let running = self
+            .shards
+            .sum(STARTED)
+            .wrapping_sub(finished)
+            .cast_signed();
         text::sample(out, name, &[custom, &self.labels], running);
     }
 
@@ -233,8 +237,14 @@ mod tests {
             duration: Duration::ZERO,
             sent: 0,
         };
-        assert_eq!(finished(404, false).slot().map(|slot| STATUSES[slot]), Some("404"));
-        assert_eq!(finished(404, true).slot().map(|slot| STATUSES[slot]), Some("4xx"));
+        assert_eq!(
+            finished(404, false).slot().map(|slot| STATUSES[slot]),
+            Some("404")
+        );
+        assert_eq!(
+            finished(404, true).slot().map(|slot| STATUSES[slot]),
+            Some("4xx")
+        );
         assert_eq!(finished(418, false).slot(), None);
         assert_eq!(finished(418, false).label(), "418");
         assert_eq!(finished(418, true).label(), "4xx");

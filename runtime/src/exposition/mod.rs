@@ -7,6 +7,10 @@
 //! reads [`Registry::render`].
 
 mod build_info;
+#[cfg(feature = "http")]
+mod http_families;
+#[cfg(feature = "http")]
+mod http_series;
 #[cfg(feature = "process")]
 mod process;
 mod registry;
@@ -20,3 +24,12 @@ pub use build_info::BuildInfo;
 pub(crate) use registry::{Installation, begin_install, finish_install};
 pub(crate) use registry::{Registry, registry};
 pub(crate) use series::{CallSeries, FamilyNames};
+#[cfg(feature = "http")]
+pub(crate) use {
+    http_families::{
+        DURATION_HELP as HTTP_DURATION_HELP, IN_PROGRESS_HELP as HTTP_IN_PROGRESS_HELP,
+        REQUEST_SIZE_HELP as HTTP_REQUEST_SIZE_HELP, REQUESTS_HELP as HTTP_REQUESTS_HELP,
+        RESPONSE_SIZE_HELP as HTTP_RESPONSE_SIZE_HELP,
+    },
+    http_series::{HttpFinished, HttpSeries},
+};

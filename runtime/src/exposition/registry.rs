@@ -5,6 +5,10 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::build_info::BuildInfo;
+#[cfg(feature = "http")]
+use super::http_families::HttpNames;
+#[cfg(feature = "http")]
+use super::http_series::HttpSeries;
 use super::series::{Bounds, CallSeries, FamilyNames};
 use super::text::{self, Kind};
 use crate::model::names::{CALLS_HELP, DURATION_HELP, IN_FLIGHT_HELP};
@@ -28,6 +32,11 @@ pub(crate) struct Registry {
     /// the build's.
     build_info: (String, String),
     series: Mutex<Vec<&'static CallSeries>>,
+    #[cfg(feature = "http")]
+    http_names: HttpNames,
+    /// The HTTP layer's series, by route template and method, in the order first requested.
+    #[cfg(feature = "http")]
+    http: Mutex<Vec<&'static HttpSeries>>,
 }
 
 /// What an installation fixes for rendering.
@@ -48,6 +57,7 @@ pub(crate) fn begin_install(installation: &Installation<'_>) {
         build_info,
     } = installation;
     let registry: &'static Registry = Box::leak(Box::new(Registry::new(
+        prefix,
         text::labels(pairs(custom_labels)),
         Bounds::new(default_buckets),
         (
@@ -93,13 +103,39 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 }
 
 impl Registry {
-    fn new(custom_labels: String, default_buckets: Bounds, build_info: (String, String)) -> Self {
+    fn new(
+        #[cfg_attr(not(feature = "http"), expect(unused_variables))] prefix: &str,
+        custom_labels: String,
+        default_buckets: Bounds,
+        build_info: (String, String),
+    ) -> Self {
         Registry {
             custom_labels,
             default_buckets,
             build_info,
             series: Mutex::new(Vec::new()),
+            #[cfg(feature = "http")]
+            http_names: HttpNames::new(prefix),
+            #[cfg(feature = "http")]
+            http: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The HTTP series of a route template and method; the HTTP layer keeps what this returns,
+    /// so this runs once per route, method and layer.
+    #[cfg(feature = "http")]
+    pub(crate) fn register_http(
+        &'static self,
+        handler: &str,
+        method: &'static str,
+    ) -> &'static HttpSeries {
+        let mut http = self.http.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = http.iter().find(|existing| existing.is(handler, method)) {
+            return existing;
+        }
+        let registered: &'static HttpSeries = Box::leak(Box::new(HttpSeries::new(handler, method)));
+        http.push(registered);
+        registered
     }
 
     /// The series of one call site; call sites with the same names and labels (two nested
@@ -145,6 +181,15 @@ impl Registry {
                 .filter(|one| one.names().calls() == family)
                 .collect();
             self.render_family(out, &members);
+        }
+        #[cfg(feature = "http")]
+        {
+            let http = self
+                .http
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            self.http_names.render(out, &self.custom_labels, &http);
         }
         let (name, labels) = &self.build_info;
         text::header(out, name, BuildInfo::HELP, Kind::Gauge);
@@ -200,6 +245,7 @@ mod tests {
     #[test]
     fn a_call_lands_in_its_bucket_and_the_sum() {
         let registry: &'static Registry = Box::leak(Box::new(Registry::new(
+            "",
             "service=\"api\"".into(),
             Bounds::new(&[0.001, 0.01]),
             ("build_info".into(), "service=\"api\",name=\"app\"".into()),

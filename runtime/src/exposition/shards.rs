@@ -158,9 +158,8 @@ impl Shards {
         }
         // SAFETY: chunk `k` was allocated with `chunk_shards(k) * self.lines` lines, `offset` is
         // below `chunk_shards(k)`, and chunks are freed only with `self`.
-        let shard = unsafe {
-            std::slice::from_raw_parts(lines.add(offset * self.lines), self.lines)
-        };
+        let shard =
+            unsafe { std::slice::from_raw_parts(lines.add(offset * self.lines), self.lines) };
         Shard {
             cells: cells(shard),
             exclusive: true,
@@ -204,9 +203,8 @@ impl Shards {
                 continue;
             }
             // SAFETY: an allocated chunk has `chunk_shards(chunk) * self.lines` lines.
-            let all = unsafe {
-                std::slice::from_raw_parts(lines, chunk_shards(chunk) * self.lines)
-            };
+            let all =
+                unsafe { std::slice::from_raw_parts(lines, chunk_shards(chunk) * self.lines) };
             for shard in all.chunks(self.lines) {
                 total = total.wrapping_add(cells(shard)[index].load(Ordering::Acquire));
             }
@@ -258,9 +256,7 @@ fn zeroed(lines: usize) -> Box<[Line]> {
 fn cells(lines: &[Line]) -> &[AtomicU64] {
     // SAFETY: `Line` is `repr(C)` over `[AtomicU64; CELLS_PER_LINE]` with no padding (its size is
     // asserted above), so `lines` is `lines.len() * CELLS_PER_LINE` contiguous cells.
-    unsafe {
-        std::slice::from_raw_parts(lines.as_ptr().cast(), lines.len() * CELLS_PER_LINE)
-    }
+    unsafe { std::slice::from_raw_parts(lines.as_ptr().cast(), lines.len() * CELLS_PER_LINE) }
 }
 
 #[cfg(test)]
@@ -273,7 +269,10 @@ mod tests {
         for slot in 0..MAX_SLOTS {
             let chunk = (slot | 1).ilog2() as usize;
             let offset = (slot - ((1 << chunk) & !1)) as usize;
-            assert!(chunk < CHUNKS && offset < chunk_shards(chunk), "slot {slot}");
+            assert!(
+                chunk < CHUNKS && offset < chunk_shards(chunk),
+                "slot {slot}"
+            );
             seen.push((chunk, offset));
         }
         seen.dedup();

@@ -26,6 +26,7 @@ mod exchange;
 mod families;
 mod future;
 mod layer;
+mod routes;
 
 pub use body::{CountedBody, MeasuredBody};
 pub use future::ResponseFuture;
