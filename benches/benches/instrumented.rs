@@ -50,6 +50,15 @@ fn floor() -> u64 {
     floor_work(black_box(7))
 }
 
+/// Two raw time-stamp-counter reads and nothing else: the least any measured duration costs,
+/// in the same process as the instrumented calls.
+#[divan::bench(sample_size = NANOS)]
+fn clock() -> u64 {
+    static CLOCK: std::sync::LazyLock<quanta::Clock> = std::sync::LazyLock::new(quanta::Clock::new);
+    let start = CLOCK.raw();
+    CLOCK.raw().wrapping_sub(start)
+}
+
 /// Counter series registered so far for the render benchmark.
 static SERIES: Mutex<usize> = Mutex::new(0);
 

@@ -1,6 +1,6 @@
-//! Series storage and the text exposition: the call sites' series as plain atomics, the
-//! registry of the installed exporter, and the one writer of the exposition format
-//! ([`text`]) that renders them, `build_info` and the process metrics.
+//! Series storage and the text exposition: the call sites' and the HTTP routes' series in
+//! per-thread shards ([`shards`]), the registry of the installed exporter, and the one writer
+//! of the exposition format ([`text`]) that renders them, `build_info` and the process metrics.
 //!
 //! Owns: what is stored per series and every line of the format this crate writes itself.
 //! Imports: [`crate::model`] only. The recording path writes into [`CallSeries`]; serving
