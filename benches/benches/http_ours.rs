@@ -19,7 +19,9 @@ fn layer(router: Router) -> Router {
 fn check(_: &Router) {
     let rendered = EXPORTER.get().expect("installed in layer").render();
     assert!(
-        rendered.contains("http_requests_total{handler=\"/users/{id}\",method=\"GET\",status=\"200\"} 1"),
+        rendered.contains(
+            "http_requests_total{handler=\"/users/{id}\",method=\"GET\",status=\"200\"} 1"
+        ),
         "the request was not recorded:\n{rendered}"
     );
 }

@@ -83,8 +83,14 @@ fn a_request_allocates_nothing_once_its_route_is_known() {
         .install()
         .unwrap_or_else(|error| panic!("install: {error}"));
     let inner = tower::service_fn(|request: Request<CountedBody<Full<Bytes>>>| async move {
-        let reply = if drain(request.into_body()) == 5 { "hello" } else { "wrong" };
-        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(reply.as_bytes()))))
+        let reply = if drain(request.into_body()) == 5 {
+            "hello"
+        } else {
+            "wrong"
+        };
+        Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+            reply.as_bytes(),
+        ))))
     });
     let mut service = HttpMetricsLayer::new().layer(inner);
     let mut one = |request: Request<Full<Bytes>>| {
@@ -112,6 +118,9 @@ fn a_request_allocates_nothing_once_its_route_is_known() {
         "http_response_size_bytes_sum{handler=\"none\"} 20",
         "http_requests_in_progress{handler=\"none\",method=\"GET\"} 0",
     ] {
-        assert!(rendered.lines().any(|rendered| rendered == line), "{line} in\n{rendered}");
+        assert!(
+            rendered.lines().any(|rendered| rendered == line),
+            "{line} in\n{rendered}"
+        );
     }
 }

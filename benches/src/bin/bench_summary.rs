@@ -51,7 +51,11 @@ fn main() -> ExitCode {
     if let Some(none) = http("http_none") {
         for layer in ["http_axum_prometheus", "http_ours"] {
             if let Some(with) = http(layer) {
-                println!("{:<40} {:>12.5}", format!("{layer}: added by the layer"), with - none);
+                println!(
+                    "{:<40} {:>12.5}",
+                    format!("{layer}: added by the layer"),
+                    with - none
+                );
             }
         }
     }
