@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     }
     let http = |binary: &str| allocations.get(&format!("{binary}/request")).copied();
     if let Some(none) = http("http_none") {
-        for layer in ["http_axum_prometheus", "http_ours"] {
+        for layer in ["http_axum_prometheus", "http_ours", "http_identity"] {
             if let Some(with) = http(layer) {
                 println!(
                     "{:<40} {:>12.5}",

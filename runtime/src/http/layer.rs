@@ -20,13 +20,16 @@ use crate::exposition::{self, Registry};
 use crate::model::names::http::UNMATCHED;
 use crate::record::settings;
 
+/// A user's function finding a request's route template.
+type CustomRoute = Arc<dyn Fn(&Extensions) -> Option<String> + Send + Sync>;
+
 /// How a request's route template is found.
 #[derive(Clone)]
 enum RouteOf {
     /// axum's `MatchedPath`, borrowed from the request.
     Matched,
     /// The user's function (`route_with`).
-    Custom(Arc<dyn Fn(&Extensions) -> Option<String> + Send + Sync>),
+    Custom(CustomRoute),
 }
 
 /// A [`Layer`] recording the HTTP metrics above for every request of the services it wraps.

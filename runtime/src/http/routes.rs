@@ -24,7 +24,7 @@ pub(super) struct Routes {
     /// Open addressing by the hash of handler and method; a slot is set once, never cleared.
     slots: Box<[AtomicPtr<Route>]>,
     /// Serialises insertions, and holds the routes that found the table full.
-    overflow: Mutex<Vec<Box<Route>>>,
+    overflow: Mutex<Vec<Route>>,
 }
 
 impl Routes {
@@ -90,7 +90,7 @@ impl Routes {
             .find(|slot| slot.load(Ordering::Acquire).is_null());
         match free {
             Some(slot) => slot.store(Box::into_raw(route), Ordering::Release),
-            None => overflow.push(route),
+            None => overflow.push(*route),
         }
         series
     }
