@@ -192,7 +192,7 @@ fn start_relayed(i: u64) -> Relayed {
 /// Call `i` ends on another thread than it started: completed, or dropped (cancelled) for every
 /// tenth.
 fn end_relayed(i: u64, mut call: Relayed) {
-    if i % 10 == 0 {
+    if i.is_multiple_of(10) {
         return;
     }
     let poll = call.as_mut().poll(&mut Context::from_waker(Waker::noop()));
