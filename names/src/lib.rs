@@ -16,6 +16,13 @@ pub const CALLS_SUFFIX: &str = "_total";
 pub const DURATION_SUFFIX: &str = "_duration_seconds";
 /// The suffix of the in-flight gauge: `<family>_in_flight`.
 pub const IN_FLIGHT_SUFFIX: &str = "_in_flight";
+/// The suffix of the objective gauge, `<family>_objective_info`: one series per function that
+/// names an objective, its targets in the labels.
+pub const OBJECTIVE_INFO_SUFFIX: &str = "_objective_info";
+/// The suffix of the last-success gauge, `<family>_last_success_timestamp_seconds`.
+pub const LAST_SUCCESS_SUFFIX: &str = "_last_success_timestamp_seconds";
+/// The suffix of the expected-interval gauge, `<family>_last_success_expected_interval_seconds`.
+pub const EXPECTED_INTERVAL_SUFFIX: &str = "_last_success_expected_interval_seconds";
 
 /// Suffixes a family base name must not end in: the crate appends them (a hand-written one would
 /// double up, `x_total_total`), or Prometheus gives them meaning (`_count`, `_sum`, `_bucket`).
@@ -24,8 +31,12 @@ pub const RESERVED_SUFFIXES: &[&str] = &[
     "_count",
     "_sum",
     "_bucket",
+    // Before `_seconds`, which they end in, so that an error names the whole suffix.
+    LAST_SUCCESS_SUFFIX,
+    EXPECTED_INTERVAL_SUFFIX,
     "_seconds",
     IN_FLIGHT_SUFFIX,
+    OBJECTIVE_INFO_SUFFIX,
 ];
 
 /// HELP of `<family>_total`.
@@ -35,6 +46,27 @@ pub const CALLS_HELP: &str =
 pub const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
 /// HELP of `<family>_in_flight`.
 pub const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
+/// HELP of `<family>_objective_info`.
+pub const OBJECTIVE_INFO_HELP: &str =
+    "The objective an instrumented function counts towards: always 1, its targets in the labels.";
+/// HELP of `<family>_last_success_timestamp_seconds`.
+pub const LAST_SUCCESS_HELP: &str =
+    "Unix time of the last ok call of an instrumented function, in seconds; 0 before the first.";
+/// HELP of `<family>_last_success_expected_interval_seconds`.
+pub const EXPECTED_INTERVAL_HELP: &str =
+    "How often an instrumented function is expected to succeed, in seconds.";
+
+/// The labels of the objective gauges (`<family>_objective_info`, `http_objective_info`).
+pub mod objective {
+    /// The objective's name.
+    pub const NAME: &str = "objective";
+    /// The success-rate target, as a fraction (`0.999`); only when the objective has one.
+    pub const SUCCESS_TARGET: &str = "success_target";
+    /// The share of calls that must be faster than `latency_le`, as a fraction (`0.99`).
+    pub const LATENCY_TARGET: &str = "latency_target";
+    /// The latency threshold, written exactly as the duration histogram's `le` of that bound.
+    pub const LATENCY_LE: &str = "latency_le";
+}
 
 /// The labels the crate sets on every function's series.
 pub mod label {
@@ -79,6 +111,13 @@ pub mod http {
     pub const RESPONSE_SIZE: &str = "http_response_size_bytes";
     /// Requests being served.
     pub const IN_PROGRESS: &str = "http_requests_in_progress";
+    /// The objectives of routes: one series per route and objective, always 1.
+    pub const OBJECTIVE_INFO: &str = "http_objective_info";
+    /// HELP of [`OBJECTIVE_INFO`].
+    pub const OBJECTIVE_INFO_HELP: &str =
+        "The objective an HTTP route counts towards: always 1, its targets in the labels.";
+    /// The label of the route template.
+    pub const HANDLER: &str = "handler";
     /// Duration buckets of [`DURATION`], in seconds.
     pub const BUCKETS: &[f64] = &[0.05, 0.1, 0.3, 1.0, 3.0, 5.0];
     /// The `handler` of a request no route matched.

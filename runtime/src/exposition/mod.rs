@@ -7,6 +7,7 @@
 //! reads [`Registry::render`].
 
 mod build_info;
+mod objectives;
 #[cfg(feature = "process")]
 mod process;
 mod registry;
@@ -15,6 +16,8 @@ pub(crate) mod text;
 
 #[cfg(feature = "exporter")]
 pub use build_info::BuildInfo;
+pub(crate) use objectives::declare_route;
+pub use objectives::{OBJECTIVE_SITES, ObjectiveSite};
 #[cfg(feature = "exporter")]
 pub(crate) use registry::{Installation, begin_install, finish_install};
 pub(crate) use registry::{Registry, registry};

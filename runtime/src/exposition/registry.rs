@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::build_info::BuildInfo;
+use super::objectives::{self, OBJECTIVE_SITES};
 use super::series::{Bounds, CallSeries, FamilyNames};
 use super::text::{self, Kind};
 use crate::model::names::{CALLS_HELP, DURATION_HELP, IN_FLIGHT_HELP};
@@ -21,6 +22,8 @@ const INSTALLING: u8 = 1;
 const ACTIVE: u8 = 2;
 
 pub(crate) struct Registry {
+    /// `namespace_subsystem_`, or empty.
+    prefix: String,
     /// The custom labels, rendered (see [`text::labels`]), first in every series.
     custom_labels: String,
     default_buckets: Bounds,
@@ -48,6 +51,7 @@ pub(crate) fn begin_install(installation: &Installation<'_>) {
         build_info,
     } = installation;
     let registry: &'static Registry = Box::leak(Box::new(Registry::new(
+        prefix,
         text::labels(pairs(custom_labels)),
         Bounds::new(default_buckets),
         (
@@ -93,8 +97,14 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 }
 
 impl Registry {
-    fn new(custom_labels: String, default_buckets: Bounds, build_info: (String, String)) -> Self {
+    fn new(
+        prefix: &str,
+        custom_labels: String,
+        default_buckets: Bounds,
+        build_info: (String, String),
+    ) -> Self {
         Registry {
+            prefix: prefix.to_owned(),
             custom_labels,
             default_buckets,
             build_info,
@@ -149,6 +159,7 @@ impl Registry {
         let (name, labels) = &self.build_info;
         text::header(out, name, BuildInfo::HELP, Kind::Gauge);
         text::sample(out, name, &[labels], 1);
+        objectives::render(out, &OBJECTIVE_SITES, &self.prefix, &self.custom_labels);
         #[cfg(feature = "process")]
         super::process::render(out, &self.custom_labels);
     }
@@ -200,6 +211,7 @@ mod tests {
     #[test]
     fn a_call_lands_in_its_bucket_and_the_sum() {
         let registry: &'static Registry = Box::leak(Box::new(Registry::new(
+            "",
             "service=\"api\"".into(),
             Bounds::new(&[0.001, 0.01]),
             ("build_info".into(), "service=\"api\",name=\"app\"".into()),
