@@ -353,14 +353,22 @@ fn objective_site(args: &Args, krate: &Path) -> TokenStream {
         spec.extend(quote!(.buckets(&[#(#bounds),*])));
     }
     if let Some((token, path)) = &args.objective {
-        spec.extend(quote!(.objective(&#path)));
+        // Spanned on the path, so that a `const` of another type is reported there.
+        let objective = quote_spanned!(path.span()=> &#path);
+        spec.extend(quote!(.objective(#objective)));
         if let Some(buckets) = &args.buckets {
             // Rounded as the runtime compares a threshold with a bound: to the nanosecond.
             let nanos = buckets.bounds.iter().map(|bound| {
                 proc_macro2::Literal::u64_suffixed((bound.seconds * 1e9).round() as u64)
             });
-            check = quote_spanned! {token.span()=>
-                const _: () = #krate::__private::latency_is_a_bucket_bound(&#path, &[#(#nanos),*]);
+            // The call's tokens all carry the `objective` token's span, so the compiler reports
+            // a failed check there.
+            let call = quote_spanned!(token.span()=> latency_is_a_bucket_bound(#objective, &[#(#nanos),*]));
+            check = quote! {
+                const _: () = {
+                    use #krate::__private::latency_is_a_bucket_bound;
+                    #call
+                };
             };
         }
     }

@@ -130,9 +130,10 @@ pub(crate) fn interval_seconds(written: &str) -> Result<u64, String> {
         .ok()
         .and_then(|count| count.checked_mul(per_unit))
     {
-        Some(0) => {
-            Err("the interval must be above zero: a job expected every 0s cannot be late".into())
-        }
+        Some(0) => Err(format!(
+            "the interval must be above zero, not `{written}`: it is how often the function is \
+             expected to succeed"
+        )),
         Some(seconds) => Ok(seconds),
         None => Err(format!("`{written}` is too long an interval")),
     }
