@@ -9,6 +9,7 @@ use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Stm
 
 use crate::attr::{Args, LabelSource};
 use crate::body::{self, Captures};
+use crate::docs::{self, FunctionLabel};
 use crate::errors::Errors;
 use crate::target::{self, Target};
 use crate::types::{future_output, return_type};
@@ -49,6 +50,8 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
         (Item::Fn(function), Target::Function) => {
             if args.skip.is_none() {
                 *function.block = instrument(&function.sig, (*function.block).clone(), args, false);
+                let label = FunctionLabel::of(&function.sig);
+                errors.push_result(docs::append(&mut function.attrs, args, &label));
             }
         }
         (Item::Impl(block), Target::Impl) => {
@@ -62,6 +65,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
             // `#[async_trait]` below this attribute rewrites each `async fn` after us, and hides
             // the lints that look at a body's last expression, as it does without us.
             let rewritten = block.attrs.iter().any(target::is_async_trait);
+            let self_ty = block.self_ty.clone();
             for method in
                 target::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
             {
@@ -70,6 +74,8 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
                     && args.skip.is_none()
                 {
                     method.block = instrument(&method.sig, method.block.clone(), &args, rewritten);
+                    let label = FunctionLabel::in_impl(&self_ty, &method.sig);
+                    errors.push_result(docs::append(&mut method.attrs, &args, &label));
                 }
             }
         }

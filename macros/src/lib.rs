@@ -26,6 +26,8 @@
 //!   fn` awaits, which parameters the closure it runs in must move.
 //! - `types.rs`: the function's types written in the body (`impl Trait` inferred, named
 //!   lifetimes `'_`).
+//! - `docs.rs`: the "Metrics" section appended to a documented function's rustdoc (queries,
+//!   and graph links when `PROMETHEUS_URL` is set at build time).
 //! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
 //!   a placeholder impl comes with the errors. Its `crate = ..` is read as the attribute's is.
 //! - `errors.rs`: the one error collector.
@@ -34,7 +36,8 @@
 //!
 //! ```text
 //! lib -> expand -> rules -> attr -> list -> errors
-//!        expand -> attr, body, target, future, types, errors
+//!        expand -> attr, body, docs, target, future, types, errors
+//!                  docs -> attr
 //!                  body -> types -> future
 //!                  rules -> errors, attr -> errors
 //! lib -> derive -> attr, errors
@@ -46,6 +49,7 @@
 mod attr;
 mod body;
 mod derive;
+mod docs;
 mod errors;
 mod expand;
 mod future;

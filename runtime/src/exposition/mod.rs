@@ -16,6 +16,7 @@ pub(crate) mod text;
 
 #[cfg(feature = "exporter")]
 pub use build_info::BuildInfo;
+#[cfg(feature = "http")]
 pub(crate) use objectives::declare_route;
 pub use objectives::{OBJECTIVE_SITES, ObjectiveSite};
 #[cfg(feature = "exporter")]

@@ -197,6 +197,7 @@ static ROUTES: Mutex<Vec<(String, Objective, String)>> = Mutex::new(Vec::new());
 /// # Errors
 ///
 /// What is wrong, when the latency threshold is not one of the HTTP duration buckets.
+#[cfg(feature = "http")]
 pub(crate) fn declare_route(route: &str, objective: Objective) -> Result<(), String> {
     let le = match objective.latency_percent() {
         Some((threshold, _)) => bound_of(threshold, http::BUCKETS)
