@@ -8,7 +8,7 @@ use std::time::Duration;
 /// through `HttpMetricsLayer::objective`, feature `http`); the
 /// dashboards tool generates burn-rate alerts for every objective at once.
 ///
-/// ```
+/// ```standalone_crate
 /// use std::time::Duration;
 /// use instrument_metrics::{Objective, instrument_metrics};
 ///
