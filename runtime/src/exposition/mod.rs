@@ -16,6 +16,8 @@ pub(crate) mod text;
 
 #[cfg(feature = "exporter")]
 pub use build_info::BuildInfo;
+#[cfg(feature = "exporter")]
+pub(crate) use objectives::check_all as check_objectives;
 #[cfg(feature = "http")]
 pub(crate) use objectives::declare_route;
 pub use objectives::{OBJECTIVE_SITES, ObjectiveSite};

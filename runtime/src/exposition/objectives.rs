@@ -94,11 +94,6 @@ impl ObjectiveSite {
         self.succeeded_at.store(nanos, Ordering::Relaxed);
     }
 
-    /// The `module` label.
-    pub(crate) fn module(&self) -> &'static str {
-        self.module
-    }
-
     /// The `function` label.
     pub(crate) fn function(&self) -> &'static str {
         (self.function)()
@@ -119,11 +114,6 @@ impl ObjectiveSite {
     pub(crate) fn install(&self, default_buckets: &[f64], excluded: bool) {
         let le = self.latency_le(default_buckets).unwrap_or_default();
         let _ = self.installed.set((!excluded).then_some(le));
-    }
-
-    /// The objective, if any.
-    pub(crate) fn declared(&self) -> Option<&'static Objective> {
-        self.objective
     }
 
     /// The `le` of the latency threshold, empty without one.
@@ -161,6 +151,38 @@ impl ObjectiveSite {
         let le = self.installed.get().cloned().flatten().unwrap_or_default();
         target_labels(objective, &le)
     }
+}
+
+/// Checks every site's objective: its latency threshold is one of the function's bucket bounds
+/// (see [`ObjectiveSite::check`]), and an objective of one name has one set of targets.
+///
+/// # Errors
+///
+/// The first site at fault, `module::function`, and what is wrong.
+pub(crate) fn check_all(
+    sites: &[&ObjectiveSite],
+    default_buckets: &[f64],
+) -> Result<(), (String, String)> {
+    let mut declared: Vec<&'static Objective> = Vec::new();
+    for site in sites {
+        let at_fault = |detail| (format!("{}::{}", site.module, site.function()), detail);
+        site.check(default_buckets).map_err(at_fault)?;
+        let Some(objective) = site.objective else {
+            continue;
+        };
+        if let Some(other) = declared
+            .iter()
+            .find(|other| other.name() == objective.name() && **other != objective)
+        {
+            return Err(at_fault(format!(
+                "objective {:?} has other targets here than elsewhere ({objective:?} and \
+                 {other:?}): declare it once, as one `const`",
+                objective.name()
+            )));
+        }
+        declared.push(objective);
+    }
+    Ok(())
 }
 
 /// The bucket bound equal to `threshold`, to the nanosecond.
@@ -320,6 +342,23 @@ mod tests {
              # TYPE acme_jobs_last_success_expected_interval_seconds gauge\n\
              acme_jobs_last_success_expected_interval_seconds{env=\"prod\",function=\"sweep\",module=\"app::jobs\"} 900\n"
         );
+    }
+
+    #[test]
+    fn one_name_has_one_set_of_targets() {
+        const STRICTER: Objective = Objective::new("checkout").success_rate(99.99);
+        let pay = ObjectiveSite::new("app", || "pay").objective(&CHECKOUT);
+        let refund = ObjectiveSite::new("app::refunds", || "refund").objective(&CHECKOUT);
+        let quote = ObjectiveSite::new("app", || "quote").objective(&STRICTER);
+        assert_eq!(check_all(&[&pay, &refund], &[0.25]), Ok(()));
+        let (function, detail) = check_all(&[&pay, &refund, &quote], &[0.25]).unwrap_err();
+        assert_eq!(function, "app::quote");
+        assert!(
+            detail.starts_with("objective \"checkout\" has other targets here than elsewhere"),
+            "{detail}"
+        );
+        let (function, _) = check_all(&[&refund], &[0.1]).unwrap_err();
+        assert_eq!(function, "app::refunds::refund");
     }
 
     #[test]

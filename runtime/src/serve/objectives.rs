@@ -1,39 +1,15 @@
-//! The objectives' part of installation: every latency threshold checked against the buckets in
-//! force before anything is installed, then what is rendered fixed once installation succeeds.
+//! The objectives' part of installation: every objective checked against the buckets in force
+//! before anything is installed, then what is rendered fixed once installation succeeds.
 
 use crate::config::Config;
 use crate::error::Error;
-use crate::exposition::OBJECTIVE_SITES;
-use crate::model::Objective;
+use crate::exposition::{self, OBJECTIVE_SITES};
 use crate::record::settings;
 
-/// Checks every function's objective: its latency threshold is one of the function's bucket
-/// bounds (when the attribute lists no `buckets`, which the compiler checked), and an objective
-/// of one name has one set of targets.
+/// Checks every function's objective : its latency threshold is a bucket bound, one name has one set of targets.
 pub(super) fn check(config: &Config) -> Result<(), Error> {
-    let mut declared: Vec<&'static Objective> = Vec::new();
-    for site in OBJECTIVE_SITES {
-        let error = |detail| Error::Objective {
-            function: format!("{}::{}", site.module(), site.function()),
-            detail,
-        };
-        site.check(config.buckets()).map_err(error)?;
-        let Some(objective) = site.declared() else {
-            continue;
-        };
-        if let Some(other) = declared
-            .iter()
-            .find(|other| other.name() == objective.name() && **other != objective)
-        {
-            return Err(error(format!(
-                "objective {:?} has other targets here than elsewhere ({objective:?} and \
-                 {other:?}): declare it once, as one `const`",
-                objective.name()
-            )));
-        }
-        declared.push(objective);
-    }
-    Ok(())
+    exposition::check_objectives(&OBJECTIVE_SITES, config.buckets())
+        .map_err(|(function, detail)| Error::Objective { function, detail })
 }
 
 /// Fixes what each function renders, once installation has succeeded and exclusions are set.
