@@ -267,3 +267,32 @@ fn an_http_threshold_off_the_buckets_panics_naming_the_route() {
          the HTTP duration buckets [0.05, 0.1, 0.3, 1.0, 3.0, 5.0]"
     );
 }
+
+#[test]
+#[ignore = "needs promtool and python3 with prometheus-client; run by scripts/test"]
+fn the_exposition_with_objectives_passes_promtool_and_the_python_parser() {
+    let _ = HttpMetricsLayer::new().objective("/users/{id}", READ_USERS);
+    sweep(false).unwrap();
+    let text = exporter().render();
+    support::tools::promtool_check(&text).unwrap();
+    let parsed = support::tools::python_parse(&text).unwrap();
+    let info: Vec<_> = parsed
+        .iter()
+        .filter(|sample| sample.name == "function_calls_objective_info")
+        .collect();
+    assert_eq!(
+        info.len(),
+        3,
+        "place_order, refund_order, Cart::add: {info:?}"
+    );
+    assert!(
+        info.iter()
+            .all(|sample| sample.kind == "gauge" && sample.value == 1.0)
+    );
+    let route = parsed
+        .iter()
+        .find(|sample| sample.name == "http_objective_info")
+        .expect("the route's series");
+    assert_eq!(route.labels["handler"], "/users/{id}");
+    assert_eq!(route.labels["latency_le"], "0.3");
+}
