@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Stmt, Type};
 
-use crate::attr::{Args, LabelSource};
+use crate::attr::{Args, Buckets, LabelSource};
 use crate::body::{self, Captures};
 use crate::docs::{self, FunctionLabel};
 use crate::errors::Errors;
@@ -311,11 +311,7 @@ fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
         spec.extend(quote!(.argument_labels(&[#(#from_arguments),*])));
     }
     if let Some(buckets) = &args.buckets {
-        let bounds = buckets
-            .bounds
-            .iter()
-            .map(|bound| proc_macro2::Literal::f64_suffixed(bound.seconds));
-        spec.extend(quote!(.buckets(&[#(#bounds),*])));
+        spec.extend(bucket_list(buckets));
     }
     if let Some(in_flight) = &args.in_flight {
         spec.extend(quote!(.in_flight(#in_flight)));
@@ -339,6 +335,15 @@ fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
     }
 }
 
+/// `.buckets(&[..])`: the literal bounds, for the call site and the objective site alike.
+fn bucket_list(buckets: &Buckets) -> TokenStream {
+    let bounds = buckets
+        .bounds
+        .iter()
+        .map(|bound| proc_macro2::Literal::f64_suffixed(bound.seconds));
+    quote!(.buckets(&[#(#bounds),*]))
+}
+
 /// `objective = ..` and `last_success`: a `static` of what they add, read at scrape time, and
 /// with literal `buckets` a `const` that fails the build when the objective's latency threshold
 /// is not one of them (on the `objective` token).
@@ -352,11 +357,7 @@ fn objective_site(args: &Args, krate: &Path) -> TokenStream {
         spec.extend(quote!(.family(#family)));
     }
     if let Some(buckets) = &args.buckets {
-        let bounds = buckets
-            .bounds
-            .iter()
-            .map(|bound| proc_macro2::Literal::f64_suffixed(bound.seconds));
-        spec.extend(quote!(.buckets(&[#(#bounds),*])));
+        spec.extend(bucket_list(buckets));
     }
     if let Some((token, path)) = &args.objective {
         // Spanned on the path, so that a `const` of another type is reported there.

@@ -105,6 +105,10 @@ use proc_macro::TokenStream;
 /// A function returning `Result<T, E>` whose `E` implements `MetricLabel` counts each error with
 /// `error="<variant>"`.
 ///
+/// A function with doc comments gets a "Metrics" section appended to them: the queries for its
+/// call rate, error ratio and p99 latency, linked to their graphs when `PROMETHEUS_URL` is set
+/// at build time. A function without docs gets none, so `missing_docs` still reports it.
+///
 /// Every mistake is a compile error on the offending token, all of one attribute's mistakes
 /// together, with the original item still emitted so no other errors follow. The
 /// `instrument-metrics` crate documents the metric model, with a compiled example per option.
