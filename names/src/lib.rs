@@ -19,6 +19,12 @@ pub const IN_FLIGHT_SUFFIX: &str = "_in_flight";
 /// The suffix of the objective gauge, `<family>_objective_info`: one series per function that
 /// names an objective, its targets in the labels.
 pub const OBJECTIVE_INFO_SUFFIX: &str = "_objective_info";
+/// The suffix of the success target gauge, `<family>_objective_success_target`: the objective's
+/// success-rate target as the sample value (`0.999`), for rules that compute `1 - target`.
+pub const OBJECTIVE_SUCCESS_TARGET_SUFFIX: &str = "_objective_success_target";
+/// The suffix of the latency target gauge, `<family>_objective_latency_target`: the share of
+/// calls that must be faster than its `le` as the sample value (`0.99`).
+pub const OBJECTIVE_LATENCY_TARGET_SUFFIX: &str = "_objective_latency_target";
 /// The suffix of the last-success gauge, `<family>_last_success_timestamp_seconds`.
 pub const LAST_SUCCESS_SUFFIX: &str = "_last_success_timestamp_seconds";
 /// The suffix of the expected-interval gauge, `<family>_last_success_expected_interval_seconds`.
@@ -37,6 +43,8 @@ pub const RESERVED_SUFFIXES: &[&str] = &[
     "_seconds",
     IN_FLIGHT_SUFFIX,
     OBJECTIVE_INFO_SUFFIX,
+    OBJECTIVE_SUCCESS_TARGET_SUFFIX,
+    OBJECTIVE_LATENCY_TARGET_SUFFIX,
 ];
 
 /// HELP of `<family>_total`.
@@ -49,6 +57,10 @@ pub const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently runn
 /// HELP of `<family>_objective_info`.
 pub const OBJECTIVE_INFO_HELP: &str =
     "The objective an instrumented function counts towards: always 1, its targets in the labels.";
+/// HELP of `<family>_objective_success_target`.
+pub const OBJECTIVE_SUCCESS_TARGET_HELP: &str = "The share of calls of an instrumented function that must not fail (error or panic): its objective's target.";
+/// HELP of `<family>_objective_latency_target`.
+pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of calls of an instrumented function that must end within le seconds: its objective's target.";
 /// HELP of `<family>_last_success_timestamp_seconds`.
 pub const LAST_SUCCESS_HELP: &str =
     "Unix time of the last ok call of an instrumented function, in seconds; 0 before the first.";
@@ -78,6 +90,9 @@ pub mod label {
     pub const RESULT: &str = "result";
     /// The error variant, for an `Err` whose type is a `MetricLabel`.
     pub const ERROR: &str = "error";
+    /// The upper bound of a histogram bucket; also the latency threshold of
+    /// `<family>_objective_latency_target`, written the same way.
+    pub const LE: &str = "le";
 }
 
 /// The labels a scrape attaches to every series of a target: a series carrying its own has it
@@ -93,7 +108,7 @@ pub const RESERVED_LABELS: &[&str] = &[
     label::MODULE,
     label::RESULT,
     label::ERROR,
-    "le",
+    label::LE,
     "quantile",
     SCRAPE_TARGET_LABELS[0],
     SCRAPE_TARGET_LABELS[1],
@@ -116,6 +131,14 @@ pub mod http {
     /// HELP of [`OBJECTIVE_INFO`].
     pub const OBJECTIVE_INFO_HELP: &str =
         "The objective an HTTP route counts towards: always 1, its targets in the labels.";
+    /// A route's success-rate target, as the sample value (a 5xx status is a failure).
+    pub const OBJECTIVE_SUCCESS_TARGET: &str = "http_objective_success_target";
+    /// HELP of [`OBJECTIVE_SUCCESS_TARGET`].
+    pub const OBJECTIVE_SUCCESS_TARGET_HELP: &str = "The share of requests to an HTTP route that must not fail (5xx status): its objective's target.";
+    /// A route's latency target, as the sample value, its threshold in `le`.
+    pub const OBJECTIVE_LATENCY_TARGET: &str = "http_objective_latency_target";
+    /// HELP of [`OBJECTIVE_LATENCY_TARGET`].
+    pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of requests to an HTTP route that must end within le seconds: its objective's target.";
     /// The label of the route template.
     pub const HANDLER: &str = "handler";
     /// Duration buckets of [`DURATION`], in seconds.

@@ -1,7 +1,9 @@
 //! What `objective = ..`, `last_success` and `HttpMetricsLayer::objective` add to the installed
 //! exporter's exposition, line by line: the `_objective_info` gauges with their targets and the
-//! `le` of the latency threshold, the last-success timestamp (0 before the first success, moved
-//! by an `ok` call, left alone by an error), the expected interval, and `http_objective_info`.
+//! `le` of the latency threshold, the `_objective_success_target` and `_objective_latency_target`
+//! gauges with the targets as sample values, the last-success timestamp (0 before the first
+//! success, moved by an `ok` call, left alone by an error), the expected interval, and the
+//! `http_objective_*` gauges.
 //!
 //! One process, one exporter, installed before any instrumented call.
 
@@ -90,6 +92,18 @@ fn functions_with_an_objective_have_one_info_series_each() {
         "function_calls_objective_info{env=\"test\",function=\"Cart::add\",module=\"objectives\",objective=\"available\",success_target=\"0.995\"} 1",
         "# TYPE fast_path_objective_info gauge",
         "fast_path_objective_info{env=\"test\",function=\"lookup\",module=\"objectives\",objective=\"fast\",latency_target=\"0.9\",latency_le=\"0.02\"} 1",
+        // The targets again, as sample values: the success target only where the objective has
+        // one, the latency target with the histogram's `le` of its threshold.
+        "# TYPE function_calls_objective_success_target gauge",
+        "function_calls_objective_success_target{env=\"test\",function=\"place_order\",module=\"objectives\",objective=\"checkout\"} 0.999",
+        "function_calls_objective_success_target{env=\"test\",function=\"refund_order\",module=\"objectives\",objective=\"checkout\"} 0.999",
+        "function_calls_objective_success_target{env=\"test\",function=\"Cart::add\",module=\"objectives\",objective=\"available\"} 0.995",
+        "# TYPE function_calls_objective_latency_target gauge",
+        "function_calls_objective_latency_target{env=\"test\",function=\"place_order\",module=\"objectives\",objective=\"checkout\",le=\"0.25\"} 0.99",
+        "function_calls_objective_latency_target{env=\"test\",function=\"refund_order\",module=\"objectives\",objective=\"checkout\",le=\"0.25\"} 0.99",
+        "# TYPE fast_path_objective_latency_target gauge",
+        "fast_path_objective_latency_target{env=\"test\",function=\"lookup\",module=\"objectives\",objective=\"fast\",le=\"0.02\"} 0.9",
+        "heartbeat_objective_success_target{env=\"test\",function=\"beat\",module=\"objectives\",objective=\"available\"} 0.995",
         // The `le` the info series names is one the histogram has.
         "fast_path_duration_seconds_bucket{env=\"test\",function=\"lookup\",module=\"objectives\",le=\"0.02\"} 0",
         "function_calls_duration_seconds_bucket{env=\"test\",function=\"place_order\",module=\"objectives\",le=\"0.25\"} 0",
@@ -102,6 +116,21 @@ fn functions_with_an_objective_have_one_info_series_each() {
         .filter(|line| line.contains("_objective_info{") && !line.starts_with("http_"))
         .count();
     assert_eq!(info, 5, "the four functions above and `beat`:\n{text}");
+    let count = |family: &str| text.matches(&format!("{family}{{")).count();
+    assert_eq!(
+        count("_objective_success_target") - count("http_objective_success_target"),
+        4,
+        "place_order, refund_order, Cart::add, beat:\n{text}"
+    );
+    assert_eq!(
+        count("_objective_latency_target") - count("http_objective_latency_target"),
+        3,
+        "place_order, refund_order, lookup:\n{text}"
+    );
+    assert!(
+        !text.contains("fast_path_objective_success_target"),
+        "`fast` has no success target:\n{text}"
+    );
     assert!(
         !text.contains(
             "function_calls_last_success_timestamp_seconds{env=\"test\",function=\"place_order\""
@@ -248,11 +277,27 @@ fn http_routes_get_an_info_series_per_route_and_objective() {
         &text,
         "http_objective_info{env=\"test\",handler=\"/users\",objective=\"read_users\",success_target=\"0.99\",latency_target=\"0.95\",latency_le=\"0.3\"} 1",
     );
-    assert_eq!(
-        text.matches("http_objective_info{").count(),
-        2,
-        "one series per route and objective:\n{text}"
-    );
+    for line in [
+        "# TYPE http_objective_success_target gauge",
+        "http_objective_success_target{env=\"test\",handler=\"/users/{id}\",objective=\"read_users\"} 0.99",
+        "http_objective_success_target{env=\"test\",handler=\"/users\",objective=\"read_users\"} 0.99",
+        "# TYPE http_objective_latency_target gauge",
+        "http_objective_latency_target{env=\"test\",handler=\"/users/{id}\",objective=\"read_users\",le=\"0.3\"} 0.95",
+        "http_objective_latency_target{env=\"test\",handler=\"/users\",objective=\"read_users\",le=\"0.3\"} 0.95",
+    ] {
+        assert_line(&text, line);
+    }
+    for family in [
+        "http_objective_info{",
+        "http_objective_success_target{",
+        "http_objective_latency_target{",
+    ] {
+        assert_eq!(
+            text.matches(family).count(),
+            2,
+            "one series per route and objective:\n{text}"
+        );
+    }
 }
 
 #[test]
@@ -274,7 +319,23 @@ fn the_exposition_with_objectives_passes_promtool_and_the_python_parser() {
     let _ = HttpMetricsLayer::new().objective("/users/{id}", READ_USERS);
     sweep(false).unwrap();
     let text = exporter().render();
-    support::tools::promtool_check(&text).unwrap();
+    // promtool's linter expects `le` on histogram buckets only; the latency targets carry it on
+    // purpose, so that rules join them to the buckets on `le`. One finding per latency target
+    // series (promtool sorts them by name), and nothing else.
+    let mut lint: Vec<String> = text
+        .lines()
+        .filter_map(|line| line.split_once('{'))
+        .map(|(name, _)| name)
+        .filter(|name| name.ends_with("_objective_latency_target"))
+        .map(|name| format!("{name} non-histogram metrics should not have \"le\" label"))
+        .collect();
+    lint.sort();
+    assert_eq!(
+        lint.len(),
+        3 + text.matches("http_objective_latency_target{").count(),
+        "place_order, refund_order, lookup and the routes:\n{text}"
+    );
+    support::tools::promtool_check_expecting(&text, &lint).unwrap();
     let parsed = support::tools::python_parse(&text).unwrap();
     let info: Vec<_> = parsed
         .iter()
@@ -295,4 +356,49 @@ fn the_exposition_with_objectives_passes_promtool_and_the_python_parser() {
         .expect("the route's series");
     assert_eq!(route.labels["handler"], "/users/{id}");
     assert_eq!(route.labels["latency_le"], "0.3");
+    let target = |name: &str, function: &str| {
+        let found: Vec<_> = parsed
+            .iter()
+            .filter(|sample| {
+                sample.name == name
+                    && sample.labels.get("function").map(String::as_str) == Some(function)
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{name} of {function}: {found:?}");
+        assert_eq!(found[0].kind, "gauge");
+        (found[0].value, found[0].labels.get("le").cloned())
+    };
+    assert_eq!(
+        target("function_calls_objective_success_target", "place_order"),
+        (0.999, None)
+    );
+    assert_eq!(
+        target("function_calls_objective_latency_target", "place_order"),
+        (0.99, Some("0.25".to_owned()))
+    );
+    assert_eq!(
+        target("fast_path_objective_latency_target", "lookup"),
+        (0.9, Some("0.02".to_owned()))
+    );
+    // The `le` of the latency target is one the parser also reads off the histogram's bucket.
+    assert!(
+        parsed
+            .iter()
+            .any(|sample| sample.name == "fast_path_duration_seconds_bucket"
+                && sample.labels.get("function").map(String::as_str) == Some("lookup")
+                && sample.labels.get("le").map(String::as_str) == Some("0.02")),
+        "the bucket le=\"0.02\" of lookup"
+    );
+    let route = parsed
+        .iter()
+        .find(|sample| sample.name == "http_objective_latency_target")
+        .expect("the route's latency target");
+    assert_eq!(
+        (
+            route.value,
+            route.labels["handler"].as_str(),
+            route.labels["le"].as_str()
+        ),
+        (0.95, "/users/{id}", "0.3")
+    );
 }

@@ -10,7 +10,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use super::text::{self, Kind};
 use crate::model::names::{
     DEFAULT_FAMILY, EXPECTED_INTERVAL_HELP, EXPECTED_INTERVAL_SUFFIX, LAST_SUCCESS_HELP,
-    LAST_SUCCESS_SUFFIX, OBJECTIVE_INFO_HELP, OBJECTIVE_INFO_SUFFIX, http, label, objective,
+    LAST_SUCCESS_SUFFIX, OBJECTIVE_INFO_HELP, OBJECTIVE_INFO_SUFFIX, OBJECTIVE_LATENCY_TARGET_HELP,
+    OBJECTIVE_LATENCY_TARGET_SUFFIX, OBJECTIVE_SUCCESS_TARGET_HELP,
+    OBJECTIVE_SUCCESS_TARGET_SUFFIX, http, label, objective,
 };
 use crate::model::{Objective, fraction};
 
@@ -147,9 +149,12 @@ impl ObjectiveSite {
         ]))
     }
 
-    fn info_labels(&self, objective: &Objective) -> String {
-        let le = self.installed.get().cloned().flatten().unwrap_or_default();
-        target_labels(objective, &le)
+    /// The `le` of the latency threshold install() found; empty without one.
+    fn le(&self) -> &str {
+        self.installed
+            .get()
+            .and_then(Option::as_deref)
+            .unwrap_or_default()
     }
 }
 
@@ -259,43 +264,113 @@ pub(crate) fn render(out: &mut String, sites: &[&ObjectiveSite], prefix: &str, c
             .copied()
             .filter(|site| site.family == family)
             .collect();
-        let mut gauge =
-            |suffix: &str, help: &str, value: &dyn Fn(&ObjectiveSite) -> Option<(String, f64)>| {
-                let name = format!("{prefix}{family}{suffix}");
-                let mut header = false;
-                for site in &members {
-                    let (Some(labels), Some((extra, value))) = (site.labels(), value(site)) else {
-                        continue;
-                    };
-                    if !std::mem::replace(&mut header, true) {
-                        text::header(out, &name, help, Kind::Gauge);
-                    }
-                    text::sample(out, &name, &[custom, &labels, &extra], value);
-                }
-            };
-        gauge(OBJECTIVE_INFO_SUFFIX, OBJECTIVE_INFO_HELP, &|site| {
-            let objective = site.objective?;
-            Some((site.info_labels(objective), 1.0))
-        });
-        gauge(LAST_SUCCESS_SUFFIX, LAST_SUCCESS_HELP, &|site| {
+        let objectives: Vec<Member> = members
+            .iter()
+            .filter_map(|site| Some((site.labels()?, site.objective?, site.le())))
+            .collect();
+        let base = format!("{prefix}{family}");
+        render_objectives(out, &base, &FUNCTION_OBJECTIVES, custom, &objectives);
+        let last_success = (format!("{base}{LAST_SUCCESS_SUFFIX}"), LAST_SUCCESS_HELP);
+        gauge(out, &last_success, custom, &members, |site| {
             let nanos = site.succeeded_at.load(Ordering::Relaxed);
-            site.last_success
-                .then(|| (String::new(), Duration::from_nanos(nanos).as_secs_f64()))
+            let seconds = Duration::from_nanos(nanos).as_secs_f64();
+            let labels = site.labels().filter(|_| site.last_success)?;
+            Some(([labels, String::new()], seconds.to_string()))
         });
-        gauge(EXPECTED_INTERVAL_SUFFIX, EXPECTED_INTERVAL_HELP, &|site| {
+        let interval = (
+            format!("{base}{EXPECTED_INTERVAL_SUFFIX}"),
+            EXPECTED_INTERVAL_HELP,
+        );
+        gauge(out, &interval, custom, &members, |site| {
             let seconds = site.expected_interval?;
-            Some((String::new(), seconds as f64))
+            Some(([site.labels()?, String::new()], seconds.to_string()))
         });
     }
     let routes = ROUTES.lock().unwrap_or_else(PoisonError::into_inner);
-    if !routes.is_empty() {
-        let name = format!("{prefix}{}", http::OBJECTIVE_INFO);
-        text::header(out, &name, http::OBJECTIVE_INFO_HELP, Kind::Gauge);
-        for (route, objective, le) in routes.iter() {
+    let objectives: Vec<Member> = routes
+        .iter()
+        .map(|(route, objective, le)| {
             let handler = text::labels([(http::HANDLER, route.as_str())]);
-            let targets = target_labels(objective, le);
-            text::sample(out, &name, &[custom, &handler, &targets], 1);
-        }
+            (handler, objective, le.as_str())
+        })
+        .collect();
+    render_objectives(out, prefix, &HTTP_OBJECTIVES, custom, &objectives);
+}
+
+/// What an objective gauge has of a function or route: its own labels (`function` and `module`,
+/// or `handler`), its objective, and the `le` of the objective's latency threshold.
+type Member<'a> = (String, &'a Objective, &'a str);
+
+/// The names (after the family base) and HELP of a function family's objective gauges: the info
+/// series, the success target, the latency target.
+const FUNCTION_OBJECTIVES: [(&str, &str); 3] = [
+    (OBJECTIVE_INFO_SUFFIX, OBJECTIVE_INFO_HELP),
+    (
+        OBJECTIVE_SUCCESS_TARGET_SUFFIX,
+        OBJECTIVE_SUCCESS_TARGET_HELP,
+    ),
+    (
+        OBJECTIVE_LATENCY_TARGET_SUFFIX,
+        OBJECTIVE_LATENCY_TARGET_HELP,
+    ),
+];
+
+/// The names (after the prefix) and HELP of the HTTP routes' objective gauges.
+const HTTP_OBJECTIVES: [(&str, &str); 3] = [
+    (http::OBJECTIVE_INFO, http::OBJECTIVE_INFO_HELP),
+    (
+        http::OBJECTIVE_SUCCESS_TARGET,
+        http::OBJECTIVE_SUCCESS_TARGET_HELP,
+    ),
+    (
+        http::OBJECTIVE_LATENCY_TARGET,
+        http::OBJECTIVE_LATENCY_TARGET_HELP,
+    ),
+];
+
+/// The three objective gauges of `members`, named `base` + the names of `gauges`: the info
+/// series (always 1, the targets in labels), then the success and the latency target as sample
+/// values, which rules can compute with (`1 - target` is the error budget; PromQL cannot read a
+/// number from a label).
+fn render_objectives(
+    out: &mut String,
+    base: &str,
+    gauges: &[(&str, &str); 3],
+    custom: &str,
+    members: &[Member],
+) {
+    let [info, success, latency] = gauges.map(|(name, help)| (format!("{base}{name}"), help));
+    gauge(out, &info, custom, members, |(own, objective, le)| {
+        Some(([own.clone(), target_labels(objective, le)], "1".to_owned()))
+    });
+    gauge(out, &success, custom, members, |(own, objective, _)| {
+        let percent = objective.success_percent()?;
+        let labels = text::labels([(objective::NAME, objective.name())]);
+        Some(([own.clone(), labels], fraction(percent)))
+    });
+    gauge(out, &latency, custom, members, |(own, objective, le)| {
+        let (_, percent) = objective.latency_percent()?;
+        let labels = text::labels([(objective::NAME, objective.name()), (label::LE, le)]);
+        Some(([own.clone(), labels], fraction(percent)))
+    });
+}
+
+/// One gauge family, `(name, help)`, of `members`: its header and a sample for each member
+/// `sample` gives one (the label parts after the custom labels, and the value); nothing at all
+/// without samples.
+fn gauge<T>(
+    out: &mut String,
+    (name, help): &(String, &str),
+    custom: &str,
+    members: &[T],
+    sample: impl Fn(&T) -> Option<([String; 2], String)>,
+) {
+    let mut samples = members.iter().filter_map(sample).peekable();
+    if samples.peek().is_some() {
+        text::header(out, name, help, Kind::Gauge);
+    }
+    for ([own, extra], value) in samples {
+        text::sample(out, name, &[custom, &own, &extra], value);
     }
 }
 
@@ -335,6 +410,12 @@ mod tests {
             "# HELP acme_jobs_objective_info The objective an instrumented function counts towards: always 1, its targets in the labels.\n\
              # TYPE acme_jobs_objective_info gauge\n\
              acme_jobs_objective_info{env=\"prod\",function=\"sweep\",module=\"app::jobs\",objective=\"checkout\",success_target=\"0.999\",latency_target=\"0.99\",latency_le=\"0.25\"} 1\n\
+             # HELP acme_jobs_objective_success_target The share of calls of an instrumented function that must not fail (error or panic): its objective's target.\n\
+             # TYPE acme_jobs_objective_success_target gauge\n\
+             acme_jobs_objective_success_target{env=\"prod\",function=\"sweep\",module=\"app::jobs\",objective=\"checkout\"} 0.999\n\
+             # HELP acme_jobs_objective_latency_target The share of calls of an instrumented function that must end within le seconds: its objective's target.\n\
+             # TYPE acme_jobs_objective_latency_target gauge\n\
+             acme_jobs_objective_latency_target{env=\"prod\",function=\"sweep\",module=\"app::jobs\",objective=\"checkout\",le=\"0.25\"} 0.99\n\
              # HELP acme_jobs_last_success_timestamp_seconds Unix time of the last ok call of an instrumented function, in seconds; 0 before the first.\n\
              # TYPE acme_jobs_last_success_timestamp_seconds gauge\n\
              acme_jobs_last_success_timestamp_seconds{env=\"prod\",function=\"sweep\",module=\"app::jobs\"} 0\n\
@@ -342,6 +423,30 @@ mod tests {
              # TYPE acme_jobs_last_success_expected_interval_seconds gauge\n\
              acme_jobs_last_success_expected_interval_seconds{env=\"prod\",function=\"sweep\",module=\"app::jobs\"} 900\n"
         );
+    }
+
+    #[test]
+    fn an_objective_renders_only_the_targets_it_has() {
+        const FAST: Objective = Objective::new("fast").latency(Duration::from_secs(1), 90.0);
+        const UP: Objective = Objective::new("up").success_rate(99.95);
+        static GET: ObjectiveSite = ObjectiveSite::new("app", || "get").objective(&FAST);
+        static PUT: ObjectiveSite = ObjectiveSite::new("app", || "put").objective(&UP);
+        for site in [&GET, &PUT] {
+            site.install(&[0.5, 1.0], false);
+        }
+        let mut out = String::new();
+        render(&mut out, &[&GET, &PUT], "", "");
+        let samples: Vec<&str> = out.lines().filter(|line| !line.starts_with('#')).collect();
+        assert_eq!(
+            samples,
+            [
+                "function_calls_objective_info{function=\"get\",module=\"app\",objective=\"fast\",latency_target=\"0.9\",latency_le=\"1\"} 1",
+                "function_calls_objective_info{function=\"put\",module=\"app\",objective=\"up\",success_target=\"0.9995\"} 1",
+                "function_calls_objective_success_target{function=\"put\",module=\"app\",objective=\"up\"} 0.9995",
+                "function_calls_objective_latency_target{function=\"get\",module=\"app\",objective=\"fast\",le=\"1\"} 0.9",
+            ]
+        );
+        assert_eq!(out.matches("# TYPE ").count(), 3, "{out}");
     }
 
     #[test]
