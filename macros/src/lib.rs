@@ -80,7 +80,8 @@ use proc_macro::TokenStream;
 ///
 /// - `name`: `[a-zA-Z_][a-zA-Z0-9_]*` (ASCII only), not starting with `__`, without the suffixes
 ///   the crate adds or Prometheus gives meaning (`_total`, `_count`, `_sum`, `_bucket`,
-///   `_seconds`, `_in_flight`, `_objective_info`, `_last_success_timestamp_seconds`,
+///   `_seconds`, `_in_flight`, `_objective_info`, `_objective_success_target`,
+///   `_objective_latency_target`, `_last_success_timestamp_seconds`,
 ///   `_last_success_expected_interval_seconds`).
 /// - `labels`: names of ASCII letters, digits and `_` (a Rust identifier may be Unicode, a
 ///   Prometheus label name may not), not reserved (`function`, `module`, `result`, `error`, `le`,
@@ -93,7 +94,8 @@ use proc_macro::TokenStream;
 /// - `objective`: a path to a `const` `instrument_metrics::Objective`; with literal `buckets`,
 ///   its latency threshold must be one of them (a compile error on `objective` otherwise),
 ///   without, one of the default buckets (`install()` returns an error naming the function).
-///   Adds `<name>_objective_info{function,module,objective,..} 1`.
+///   Adds `<name>_objective_info{function,module,objective,..} 1`, and the targets as values,
+///   `<name>_objective_success_target` and `<name>_objective_latency_target{..,le}`.
 /// - `last_success`: adds `<name>_last_success_timestamp_seconds`, the Unix time of the last
 ///   `ok` call (0 before the first); `last_success = "15m"` also
 ///   `<name>_last_success_expected_interval_seconds`. The interval is a whole number above zero

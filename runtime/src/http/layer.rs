@@ -110,8 +110,10 @@ impl HttpMetricsLayer {
 
     /// Counts the requests to `route` (a route template, `/users/{id}`) towards `objective`:
     /// a failure is a 5xx response, a slow request one slower than its latency threshold. The
-    /// exposition gets `http_objective_info{handler="/users/{id}",objective="..",...} 1`; routes
-    /// share an objective by naming the same one.
+    /// exposition gets `http_objective_info{handler="/users/{id}",objective="..",...} 1` and the
+    /// targets as values, `http_objective_success_target{handler,objective}` and
+    /// `http_objective_latency_target{handler,objective,le}`; routes share an objective by
+    /// naming the same one.
     ///
     /// ```
     /// use std::time::Duration;
