@@ -80,7 +80,7 @@ mod serve;
 
 pub use instrument_metrics_macros::MetricLabel;
 pub use instrument_metrics_macros::instrument_metrics;
-pub use model::MetricLabel;
+pub use model::{MetricLabel, Objective};
 
 #[cfg(feature = "exporter")]
 pub use config::{Builder, DEFAULT_BUCKETS};

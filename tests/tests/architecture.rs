@@ -26,7 +26,7 @@ const RUNTIME_LAYERS: &[(&str, &[&str])] = &[
             "__private",
         ],
     ),
-    ("__private", &["model", "record"]),
+    ("__private", &["model", "exposition", "record"]),
     ("testing", &[]),
 ];
 

@@ -11,6 +11,7 @@ mod build_info;
 mod http_families;
 #[cfg(feature = "http")]
 mod http_series;
+mod objectives;
 #[cfg(feature = "process")]
 mod process;
 mod registry;
@@ -20,6 +21,11 @@ pub(crate) mod text;
 
 #[cfg(feature = "exporter")]
 pub use build_info::BuildInfo;
+#[cfg(feature = "exporter")]
+pub(crate) use objectives::check_all as check_objectives;
+#[cfg(feature = "http")]
+pub(crate) use objectives::declare_route;
+pub use objectives::{OBJECTIVE_SITES, ObjectiveSite};
 #[cfg(feature = "exporter")]
 pub(crate) use registry::{Installation, begin_install, finish_install};
 pub(crate) use registry::{Registry, registry};

@@ -9,6 +9,7 @@ use super::build_info::BuildInfo;
 use super::http_families::HttpNames;
 #[cfg(feature = "http")]
 use super::http_series::HttpSeries;
+use super::objectives::{self, OBJECTIVE_SITES};
 use super::series::{Bounds, CallSeries, FamilyNames};
 use super::text::{self, Kind};
 use crate::model::names::{CALLS_HELP, DURATION_HELP, IN_FLIGHT_HELP};
@@ -25,6 +26,8 @@ const INSTALLING: u8 = 1;
 const ACTIVE: u8 = 2;
 
 pub(crate) struct Registry {
+    /// `namespace_subsystem_`, or empty.
+    prefix: String,
     /// The custom labels, rendered (see [`text::labels`]), first in every series.
     custom_labels: String,
     default_buckets: Bounds,
@@ -104,12 +107,13 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 
 impl Registry {
     fn new(
-        #[cfg_attr(not(feature = "http"), expect(unused_variables))] prefix: &str,
+        prefix: &str,
         custom_labels: String,
         default_buckets: Bounds,
         build_info: (String, String),
     ) -> Self {
         Registry {
+            prefix: prefix.to_owned(),
             custom_labels,
             default_buckets,
             build_info,
@@ -194,6 +198,7 @@ impl Registry {
         let (name, labels) = &self.build_info;
         text::header(out, name, BuildInfo::HELP, Kind::Gauge);
         text::sample(out, name, &[labels], 1);
+        objectives::render(out, &OBJECTIVE_SITES, &self.prefix, &self.custom_labels);
         #[cfg(feature = "process")]
         super::process::render(out, &self.custom_labels);
     }

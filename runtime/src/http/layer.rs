@@ -17,6 +17,7 @@ use super::families::HttpFamilies;
 use super::future::ResponseFuture;
 use super::routes::Routes;
 use crate::exposition::{self, Registry};
+use crate::model::Objective;
 use crate::model::names::http::UNMATCHED;
 use crate::record::settings;
 
@@ -145,6 +146,37 @@ impl HttpMetricsLayer {
     #[must_use]
     pub fn exclude(self, route: &str) -> Self {
         self.with_config(|config| config.excluded.push(route.to_owned()))
+    }
+
+    /// Counts the requests to `route` (a route template, `/users/{id}`) towards `objective`:
+    /// a failure is a 5xx response, a slow request one slower than its latency threshold. The
+    /// exposition gets `http_objective_info{handler="/users/{id}",objective="..",...} 1` and the
+    /// targets as values, `http_objective_success_target{handler,objective}` and
+    /// `http_objective_latency_target{handler,objective,le}`; routes share an objective by
+    /// naming the same one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use instrument_metrics::{Objective, http::HttpMetricsLayer};
+    ///
+    /// const READ_USERS: Objective = Objective::new("read_users")
+    ///     .success_rate(99.5)
+    ///     .latency(Duration::from_millis(300), 95.0);
+    ///
+    /// let layer = HttpMetricsLayer::new().objective("/users/{id}", READ_USERS);
+    /// # drop(layer);
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// When the objective's latency threshold is not one of the HTTP duration buckets,
+    /// [`HTTP_BUCKETS`](super::HTTP_BUCKETS): no latency target could be computed for it.
+    #[must_use]
+    pub fn objective(self, route: &str, objective: Objective) -> Self {
+        if let Err(problem) = exposition::declare_route(route, objective) {
+            panic!("{problem}");
+        }
+        self
     }
 
     fn with_config(self, change: impl FnOnce(&mut LayerConfig)) -> Self {

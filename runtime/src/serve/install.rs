@@ -10,6 +10,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use super::endpoint::Endpoint;
 use super::exporter::{Background, Exporter};
 use super::listener::Listener;
+use super::objectives;
 use super::push::Pusher;
 use super::upkeep::Upkeep;
 use crate::config::{self, Builder, Config, Serving};
@@ -72,6 +73,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
         }
         return Ok(Exporter::disabled());
     }
+    objectives::check(config)?;
     // Bind before anything else exists, so a busy port leaves nothing to undo.
     let socket = match config.serving() {
         Serving::Listen(addr) => Some(TcpListener::bind(addr).map_err(|source| Error::Bind {
@@ -132,6 +134,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     for site in crate::__private::CALL_SITES {
         site.preregister();
     }
+    objectives::install(config);
     Ok(Exporter::running(endpoint, background, upkeep))
 }
 
