@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::exemplar::BucketExemplars;
 use super::text;
 use crate::model::names::{CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX, label};
 use crate::model::{LabelValue, Outcome};
@@ -61,6 +62,14 @@ impl Bounds {
             text: seconds.iter().map(ToString::to_string).collect(),
         }
     }
+
+    /// The bounds in seconds.
+    pub(crate) fn seconds(&self) -> Vec<f64> {
+        self.text
+            .iter()
+            .filter_map(|bound| bound.parse().ok())
+            .collect()
+    }
 }
 
 /// All series of one call site: its calls by outcome, its in-flight count, its histogram.
@@ -78,6 +87,8 @@ pub(crate) struct CallSeries {
     /// One counter per bound, plus the `+Inf` bucket; not cumulative.
     buckets: Box<[AtomicU64]>,
     sum_nanos: AtomicU64,
+    /// The latest traced call per bucket, when exemplars are on.
+    exemplars: Option<&'static BucketExemplars>,
 }
 
 struct Errors {
@@ -104,7 +115,14 @@ impl CallSeries {
                 .collect(),
             bounds,
             sum_nanos: AtomicU64::new(0),
+            exemplars: None,
         }
+    }
+
+    /// Keeps exemplars on the histogram's buckets in `exemplars` (see [`super::exemplar`]).
+    pub(crate) fn with_exemplars(mut self, exemplars: Option<&'static BucketExemplars>) -> Self {
+        self.exemplars = exemplars;
+        self
     }
 
     /// Whether this is the series of `names` with `labels`.
@@ -140,6 +158,9 @@ impl CallSeries {
             .unwrap_or(self.bounds.nanos.len());
         self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
         self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
+        if let Some(exemplars) = self.exemplars {
+            exemplars.offer_call(bucket, nanos);
+        }
         if let Some(in_flight) = &self.in_flight {
             in_flight.fetch_sub(1, Ordering::Relaxed);
         }

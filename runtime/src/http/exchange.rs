@@ -8,6 +8,7 @@ use std::time::Instant;
 use metrics::Gauge;
 
 use super::families::{Finished, HttpFamilies};
+use crate::model::TraceContext;
 
 pub(super) struct Exchange {
     families: Arc<HttpFamilies>,
@@ -22,6 +23,8 @@ pub(super) struct Exchange {
     /// The service returned an error instead of a response: the server answers 500.
     failed: bool,
     sent: u64,
+    /// The request's trace (its `traceparent`), for an exemplar; only while exemplars are on.
+    trace: Option<TraceContext>,
 }
 
 impl Exchange {
@@ -31,6 +34,7 @@ impl Exchange {
         handler: String,
         method: &'static str,
         received: Arc<AtomicU64>,
+        trace: Option<TraceContext>,
     ) -> Self {
         let in_progress = families.in_progress(&handler, method);
         in_progress.increment(1.0);
@@ -45,6 +49,7 @@ impl Exchange {
             status: None,
             failed: false,
             sent: 0,
+            trace,
         }
     }
 
@@ -80,11 +85,16 @@ impl Exchange {
 
 impl Drop for Exchange {
     fn drop(&mut self) {
+        let duration = self.start.elapsed();
+        if let Some(trace) = self.trace {
+            self.families
+                .offer_exemplar(&self.handler, self.method, duration, trace);
+        }
         self.families.record(Finished {
             handler: &self.handler,
             method: self.method,
             status: self.status(),
-            duration: self.start.elapsed(),
+            duration,
             received: self.received.load(Ordering::Relaxed),
             sent: self.sent,
         });

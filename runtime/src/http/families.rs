@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use metrics::{Gauge, Key, Label, Level, Metadata, Recorder, SharedString, Unit};
 
+use crate::exposition::exemplar;
+use crate::model::TraceContext;
 use crate::model::names::http;
 use crate::record::settings;
 
@@ -93,6 +95,21 @@ impl HttpFamilies {
                 .register_histogram(&key(&self.response_size, vec![handler()]), &METADATA)
                 .record(sent as f64);
         });
+    }
+
+    /// Offers a traced request's duration as the exemplar of its bucket.
+    pub(super) fn offer_exemplar(
+        &self,
+        handler: &str,
+        method: &'static str,
+        duration: Duration,
+        trace: TraceContext,
+    ) {
+        let bucket = format!("{}_bucket", self.duration);
+        let labels = [("handler", handler), ("method", method)];
+        if let Some(exemplars) = exemplar::register(&bucket, &labels, http::BUCKETS) {
+            exemplars.offer_traced(duration.as_secs_f64(), trace);
+        }
     }
 
     fn describe(&self, recorder: &dyn Recorder) {

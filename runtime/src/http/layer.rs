@@ -15,6 +15,7 @@ use super::body::{CountedBody, MeasuredBody};
 use super::exchange::Exchange;
 use super::families::HttpFamilies;
 use super::future::ResponseFuture;
+use super::traceparent;
 use crate::model::names::http::UNMATCHED;
 use crate::record::settings;
 
@@ -176,6 +177,7 @@ where
         let received = Arc::new(AtomicU64::new(0));
         let request = request.map(|body| CountedBody::new(body, Arc::clone(&received)));
         let exchange = recorded.then(|| {
+            let trace = traceparent::of(request.headers());
             let method = method_label(request.method());
             let families = HttpFamilies::cached(&self.config.families);
             Exchange::start(
@@ -184,6 +186,7 @@ where
                 handler,
                 method,
                 received,
+                trace,
             )
         });
         ResponseFuture::new(self.inner.call(request), exchange)

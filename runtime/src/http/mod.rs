@@ -18,14 +18,16 @@
 // an exchange (exchange.rs, one request being measured), which ends when its `MeasuredBody`
 // (body.rs) is sent or dropped; `CountedBody` counts what the service reads of the request;
 // families.rs names the families and records into them through the `metrics` facade, into
-// whatever recorder is active. Imports: `crate::model` (family names) and
-// `crate::record::settings` (prefix, exclusions).
+// whatever recorder is active; traceparent.rs reads a request's trace for the duration's
+// exemplars. Imports: `crate::model` (family names), `crate::record::settings` (prefix,
+// exclusions) and `crate::exposition::exemplar`.
 
 mod body;
 mod exchange;
 mod families;
 mod future;
 mod layer;
+mod traceparent;
 
 pub use body::{CountedBody, MeasuredBody};
 pub use future::ResponseFuture;

@@ -6,8 +6,10 @@
 
 mod metric_label;
 mod outcome;
+mod trace_context;
 
 pub use metric_label::{LabelValue, MetricLabel};
 pub use outcome::Outcome;
+pub use trace_context::TraceContext;
 
 pub(crate) use instrument_metrics_names as names;
