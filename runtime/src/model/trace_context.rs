@@ -6,7 +6,7 @@ use std::fmt;
 /// exemplars attach to histogram buckets so a dashboard can open that trace.
 ///
 /// Made by the HTTP layer from a request's `traceparent` header, by
-/// [`TraceContext::current_opentelemetry`] (feature `opentelemetry`), or by a hook given to
+/// `TraceContext::current_opentelemetry` (feature `opentelemetry`), or by a hook given to
 /// [`Builder::exemplar_source`](crate::Builder::exemplar_source) for any other tracing system.
 ///
 /// ```
