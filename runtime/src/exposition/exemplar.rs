@@ -57,6 +57,16 @@ pub(crate) fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
+/// Whether function calls can have exemplars: exemplars are on and have a source of traces.
+/// Without one, call sites get no store, so their calls stay as cheap as with exemplars off.
+pub(crate) fn for_calls() -> bool {
+    STATE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .as_ref()
+        .is_some_and(|state| state.source.is_some())
+}
+
 /// The trace context of the running function call, from the configured source.
 fn current_context() -> Option<TraceContext> {
     let source = STATE

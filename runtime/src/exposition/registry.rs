@@ -123,7 +123,9 @@ impl Registry {
         }
         let bounds = buckets.map_or_else(|| self.default_buckets.clone(), Bounds::new);
         let bucket = format!("{}_bucket", names.duration());
-        let exemplars = exemplar::register(&bucket, labels, &bounds.seconds());
+        let exemplars = exemplar::for_calls()
+            .then(|| exemplar::register(&bucket, labels, &bounds.seconds()))
+            .flatten();
         let registered: &'static CallSeries = Box::leak(Box::new(
             CallSeries::new(names, rendered, bounds, in_flight).with_exemplars(exemplars),
         ));
