@@ -18,7 +18,7 @@ use instrument_metrics::instrument_metrics;
 use opentelemetry::trace::{TraceContextExt, Tracer, TracerProvider};
 use serde_json::Value;
 use support::examples::Served;
-use support::http;
+use support::http::{self, PROMETHEUS_ACCEPT};
 use support::process::{ChildGuard, poll, require_on_path};
 use support::prometheus;
 use support::scratch::ScratchDir;
@@ -26,7 +26,6 @@ use support::tools::{promtool_check, python_parse_openmetrics};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
-const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
 /// Route templates of the example, each sent one traced request, with the trace id sent.
 const TRACED: [(&str, &str, &str); 3] = [

@@ -19,7 +19,7 @@ use axum::routing::get;
 use http_body_util::BodyExt;
 use instrument_metrics::http::HttpMetricsLayer;
 use instrument_metrics::{Exporter, TraceContext, instrument_metrics};
-use support::http::gunzip;
+use support::http::{PROMETHEUS_ACCEPT, gunzip};
 use support::tools::{PySample, promtool_check, python_parse, python_parse_openmetrics};
 use tower::ServiceExt;
 
@@ -28,8 +28,6 @@ const FUNCTION_SPAN: u64 = 0xb7ad6b7169203331;
 const REQUEST_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const REQUEST_SPAN: &str = "00f067aa0ba902b7";
 
-/// What Prometheus 2.x sends.
-const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 const TEXT: &str = "text/plain; version=0.0.4; charset=utf-8";
 
