@@ -91,7 +91,8 @@ impl Builder {
     /// The defaults overridden by the environment: `ENABLE_METRICS`, `METRICS_ADDR`,
     /// `METRICS_NAMESPACE`, `METRICS_SUBSYSTEM`, `METRICS_EXCLUDED_HANDLERS`,
     /// `METRICS_CUSTOM_LABELS`, `METRICS_BUCKETS`, `METRICS_AUTH_TOKEN`, `METRICS_PUSH_GATEWAY`,
-    /// `METRICS_PUSH_INTERVAL`, `METRICS_PUSH_JOB` and `METRICS_EXEMPLARS`. Unset and empty variables keep defaults.
+    /// `METRICS_PUSH_INTERVAL`, `METRICS_PUSH_JOB` and `METRICS_EXEMPLARS`. Unset and empty
+    /// variables keep defaults.
     ///
     /// # Errors
     ///

@@ -51,8 +51,7 @@ pub(crate) fn configure(enabled: Option<(Option<Source>, Vec<String>)>) {
     });
 }
 
-/// Whether exemplars are kept (asked by the HTTP layer).
-#[cfg_attr(not(feature = "http"), allow(dead_code))]
+/// Whether exemplars are kept.
 #[inline]
 pub(crate) fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)

@@ -30,9 +30,13 @@ pub(crate) struct Bucket<'a> {
     pub(crate) le: String,
 }
 
-/// Translates text format 0.0.4 into OpenMetrics 1.0. `exemplar` is asked for each histogram
-/// bucket sample and returns what follows its value (`# {trace_id="…"} 0.25 1700000000.123`).
-pub(crate) fn translate(text: &str, exemplar: &dyn Fn(&Bucket<'_>) -> Option<String>) -> String {
+/// What follows a histogram bucket sample's value, if anything
+/// (`# {trace_id="…"} 0.25 1700000000.123`).
+pub(crate) type ExemplarOf<'f> = &'f dyn Fn(&Bucket<'_>) -> Option<String>;
+
+/// Translates text format 0.0.4 into OpenMetrics 1.0; `exemplar` (when exemplars are on) is asked
+/// for each histogram bucket sample.
+pub(crate) fn translate(text: &str, exemplar: Option<ExemplarOf<'_>>) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut helps: HashMap<&str, &str> = HashMap::new();
     let mut family: Option<Family<'_>> = None;
@@ -114,12 +118,7 @@ impl<'a> Family<'a> {
             .is_some_and(|suffix| suffixes.contains(&suffix))
     }
 
-    fn write(
-        &self,
-        out: &mut String,
-        sample: &Sample<'_>,
-        exemplar: &dyn Fn(&Bucket<'_>) -> Option<String>,
-    ) {
+    fn write(&self, out: &mut String, sample: &Sample<'_>, exemplar: Option<ExemplarOf<'_>>) {
         out.push_str(sample.name);
         out.push_str(sample.labels);
         out.push(' ');
@@ -127,7 +126,8 @@ impl<'a> Family<'a> {
         if let Some(millis) = sample.timestamp {
             let _ = write!(out, " {}", millis as f64 / 1000.0);
         }
-        if self.kind == "histogram"
+        if let Some(exemplar) = exemplar
+            && self.kind == "histogram"
             && sample.name.ends_with("_bucket")
             && let Some(bucket) = sample.bucket()
             && let Some(exemplar) = exemplar(&bucket)
@@ -251,7 +251,7 @@ mod tests {
     use super::*;
 
     fn without_exemplars(text: &str) -> String {
-        translate(text, &|_| None)
+        translate(text, None)
     }
 
     #[test]
@@ -281,7 +281,7 @@ mod tests {
             (bucket.le == "1").then(|| "# {trace_id=\"ab\"} 0.5 12.5".to_owned())
         };
         assert_eq!(
-            translate(text, &exemplar),
+            translate(text, Some(&exemplar)),
             "# TYPE d histogram\nd_bucket{a=\"x\\\"y\",le=\"1\"} 1 # {trace_id=\"ab\"} 0.5 12.5\nd_bucket{a=\"x\\\"y\",le=\"+Inf\"} 1\nd_sum 0.5\nd_count 1\n# EOF\n"
         );
     }

@@ -81,7 +81,8 @@ impl Endpoint {
 
     /// [`Endpoint::render`] in the OpenMetrics format, with exemplars where they are kept.
     pub(crate) fn render_openmetrics(&self) -> String {
-        openmetrics::translate(&self.render(), &exemplar::render)
+        let exemplars = exemplar::enabled().then_some(&exemplar::render as openmetrics::ExemplarOf);
+        openmetrics::translate(&self.render(), exemplars)
     }
 
     pub(crate) fn handle(&self) -> &PrometheusHandle {
