@@ -85,7 +85,7 @@ fn prometheus_stores_the_traceparent_of_http_requests_as_exemplars() {
     let open = open.text().unwrap_or_else(|error| panic!("{error}"));
     python_parse_openmetrics(&open).unwrap_or_else(|error| panic!("{error}\n{open}"));
 
-    let prometheus = Prometheus::start(&scratch, service.addr);
+    let mut prometheus = Prometheus::start(&scratch, service.addr);
     let expected: BTreeMap<String, String> = TRACED
         .iter()
         .map(|(_, handler, trace)| ((*trace).to_owned(), (*handler).to_owned()))
@@ -109,6 +109,18 @@ fn prometheus_stores_the_traceparent_of_http_requests_as_exemplars() {
         !found.contains_key("44444444444444444444444444444444"),
         "an unsampled trace became an exemplar: {found:?}"
     );
+    // Each request's count carries its trace too.
+    let counted = prometheus.exemplars_until("http_requests_total", |found| {
+        expected.keys().all(|trace| found.contains_key(trace))
+    });
+    for (trace, handler) in &expected {
+        let (series, value) = &counted[trace];
+        assert_eq!(
+            (series["handler"].as_str(), *value),
+            (Some(handler.as_str()), 1.0)
+        );
+        assert_eq!(series["status"], "200", "{series}");
+    }
 }
 
 #[instrument_metrics]
@@ -139,7 +151,7 @@ fn prometheus_stores_the_opentelemetry_trace_of_an_instrumented_function() {
     handle_order().unwrap_or_else(|error| panic!("{error}"));
 
     let scratch = ScratchDir::new("e2e-exemplars-otel");
-    let prometheus = Prometheus::start(&scratch, addr);
+    let mut prometheus = Prometheus::start(&scratch, addr);
     let query = "function_calls_duration_seconds_bucket{function=\"handle_order\"}";
     let found = prometheus.exemplars_until(query, |found| found.contains_key(&trace));
     let (series, value) = &found[&trace];
@@ -203,7 +215,7 @@ impl Prometheus {
     /// Polls `/api/v1/query_exemplars` for `query` until `done` accepts what it found: trace id
     /// to the series' labels and the exemplar's value.
     fn exemplars_until(
-        mut self,
+        &mut self,
         query: &str,
         done: impl Fn(&BTreeMap<String, (Value, f64)>) -> bool,
     ) -> BTreeMap<String, (Value, f64)> {

@@ -141,7 +141,8 @@ fn openmetrics_has_every_sample_of_the_text_format_and_the_exemplars() {
         .iter()
         .filter(|sample| sample.exemplar.is_some())
         .collect();
-    assert_eq!(exemplars.len(), 2, "{exemplars:#?}\n{open}");
+    // The traced call's bucket, the traced request's bucket and its count.
+    assert_eq!(exemplars.len(), 3, "{exemplars:#?}\n{open}");
     let exemplar_of = |name: &str, label: (&str, &str)| {
         let sample = exemplars
             .iter()
@@ -151,7 +152,7 @@ fn openmetrics_has_every_sample_of_the_text_format_and_the_exemplars() {
             })
             .unwrap_or_else(|| panic!("no exemplar on {name} {label:?} in\n{open}"));
         (
-            sample.labels["le"].clone(),
+            sample.labels.get("le").cloned().unwrap_or_default(),
             sample.exemplar.clone().unwrap_or_default(),
         )
     };
@@ -179,6 +180,8 @@ fn openmetrics_has_every_sample_of_the_text_format_and_the_exemplars() {
         (labels["trace_id"].as_str(), labels["span_id"].as_str()),
         (REQUEST_TRACE, REQUEST_SPAN)
     );
+    let (_, (labels, value, _)) = exemplar_of("http_requests_total", ("status", "200"));
+    assert_eq!((labels["trace_id"].as_str(), value), (REQUEST_TRACE, 1.0));
 
     runtime.block_on(negotiation(&exporter));
 }

@@ -1,5 +1,6 @@
-//! Exemplars: per histogram bucket, the most recent observation made inside a sampled trace,
-//! with its trace id, span id, value and time, rendered in OpenMetrics after the bucket's sample.
+//! Exemplars: per histogram bucket (and per counter series where one is kept), the most recent
+//! observation made inside a sampled trace, with its trace id, span id, value and time, rendered
+//! in OpenMetrics after the sample.
 //!
 //! Off by default; while off, a call costs one branch on a `None` field of its series and the
 //! HTTP layer one relaxed load. While on, a bucket looks for a trace context at most once a
@@ -17,7 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
 use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::openmetrics::Bucket;
+use super::openmetrics::Traceable;
 use super::text;
 use crate::model::TraceContext;
 
@@ -78,16 +79,17 @@ fn current_context() -> Option<TraceContext> {
     source()
 }
 
-/// The exemplars of the histogram series whose bucket samples are `bucket_name` with `labels`
-/// (custom labels and `le` aside) and whose bounds are `bounds` (seconds, without `+Inf`);
-/// `None` while exemplars are off. The same series always gets the same store.
+/// The exemplars of the histogram series whose bucket samples are `sample_name` with `labels`
+/// (custom labels and `le` aside) and whose bounds are `bounds` (without `+Inf`), or of the
+/// counter series `sample_name` (`..._total`) with `labels` and no bounds (one slot); `None`
+/// while exemplars are off. The same series always gets the same store.
 pub(crate) fn register(
-    bucket_name: &str,
+    sample_name: &str,
     labels: &[(&str, &str)],
     bounds: &[f64],
 ) -> Option<&'static BucketExemplars> {
     let key = key(
-        bucket_name,
+        sample_name,
         labels.iter().map(|(name, value)| (*name, *value)),
     );
     if let Some(found) = STATE
@@ -108,21 +110,23 @@ pub(crate) fn register(
     )
 }
 
-/// What follows a bucket sample's value in OpenMetrics: its exemplar, if it has one.
-pub(crate) fn render(bucket: &Bucket<'_>) -> Option<String> {
+/// What follows a bucket's or counter's sample value in OpenMetrics: its exemplar, if it has one.
+pub(crate) fn render(sample: &Traceable<'_>) -> Option<String> {
     let state = STATE.read().unwrap_or_else(PoisonError::into_inner);
     let state = state.as_ref()?;
-    let labels = bucket
+    let labels = sample
         .labels
         .iter()
         .filter(|(name, _)| !state.custom_labels.iter().any(|custom| custom == name))
         .map(|(name, value)| (*name, value.as_str()));
-    let store = state.stores.get(&key(bucket.name, labels))?;
-    let index = if bucket.le == "+Inf" {
-        store.bounds.len()
-    } else {
-        let le: f64 = bucket.le.parse().ok()?;
-        store.bounds.iter().position(|bound| *bound == le)?
+    let store = state.stores.get(&key(sample.name, labels))?;
+    let index = match sample.le.as_deref() {
+        None => 0,
+        Some("+Inf") => store.bounds.len(),
+        Some(le) => {
+            let le: f64 = le.parse().ok()?;
+            store.bounds.iter().position(|bound| *bound == le)?
+        }
     };
     let exemplar = store.slots.get(index)?.read()?;
     let labels = text::labels([
@@ -172,15 +176,16 @@ impl BucketExemplars {
         self.offer(bucket, nanos as f64 / 1e9, current_context);
     }
 
-    /// Offers an observation of `seconds` whose trace context is known (an HTTP request's).
+    /// Offers an observation of `value` whose trace context is known (an HTTP request's), into
+    /// the bucket it falls in (the one slot of a counter).
     #[cfg_attr(not(feature = "http"), allow(dead_code))]
-    pub(crate) fn offer_traced(&self, seconds: f64, context: TraceContext) {
+    pub(crate) fn offer_traced(&self, value: f64, context: TraceContext) {
         let bucket = self
             .bounds
             .iter()
-            .position(|bound| seconds <= *bound)
+            .position(|bound| value <= *bound)
             .unwrap_or(self.bounds.len());
-        self.offer(bucket, seconds, || Some(context));
+        self.offer(bucket, value, || Some(context));
     }
 
     fn offer(&self, bucket: usize, value: f64, context: impl FnOnce() -> Option<TraceContext>) {

@@ -6,7 +6,7 @@
 //! and a "counter" whose samples lack `_total` cannot be an OpenMetrics counter, so it becomes
 //! `unknown` under its own name (as does `untyped`); `# UNIT` where the name ends in a base
 //! unit; `# HELP` also escapes `"`; no blank lines; timestamps in seconds; `# EOF` at the end;
-//! and exemplars on histogram buckets. Label sets, `le` values and sample values are copied as
+//! and exemplars on histogram buckets and counters. Label sets, `le` values and sample values are copied as
 //! they are, so the series Prometheus stores are the same in both formats.
 
 use std::collections::HashMap;
@@ -20,22 +20,23 @@ pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0
 /// The units OpenMetrics names with `# UNIT` when a family's name ends in `_<unit>`.
 const UNITS: [&str; 2] = ["seconds", "bytes"];
 
-/// One sample of a histogram bucket, as the exemplar lookup sees it.
-pub(crate) struct Bucket<'a> {
-    /// The sample's name (`..._bucket`).
+/// A sample that may carry an exemplar, as the exemplar lookup sees it: a histogram bucket or
+/// a counter's `_total`.
+pub(crate) struct Traceable<'a> {
+    /// The sample's name (`..._bucket`, `..._total`).
     pub(crate) name: &'a str,
     /// Its labels but `le`, unescaped, in the order rendered.
     pub(crate) labels: Vec<(&'a str, String)>,
-    /// The `le` label's value.
-    pub(crate) le: String,
+    /// The `le` label's value, for a bucket.
+    pub(crate) le: Option<String>,
 }
 
-/// What follows a histogram bucket sample's value, if anything
+/// What follows a bucket's or counter's sample value, if anything
 /// (`# {trace_id="…"} 0.25 1700000000.123`).
-pub(crate) type ExemplarOf<'f> = &'f dyn Fn(&Bucket<'_>) -> Option<String>;
+pub(crate) type ExemplarOf<'f> = &'f dyn Fn(&Traceable<'_>) -> Option<String>;
 
 /// Translates text format 0.0.4 into OpenMetrics 1.0; `exemplar` (when exemplars are on) is asked
-/// for each histogram bucket sample.
+/// for each histogram bucket and counter sample.
 pub(crate) fn translate(text: &str, exemplar: Option<ExemplarOf<'_>>) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut helps: HashMap<&str, &str> = HashMap::new();
@@ -126,11 +127,11 @@ impl<'a> Family<'a> {
         if let Some(millis) = sample.timestamp {
             let _ = write!(out, " {}", millis as f64 / 1000.0);
         }
+        let bucket = self.kind == "histogram" && sample.name.ends_with("_bucket");
         if let Some(exemplar) = exemplar
-            && self.kind == "histogram"
-            && sample.name.ends_with("_bucket")
-            && let Some(bucket) = sample.bucket()
-            && let Some(exemplar) = exemplar(&bucket)
+            && (bucket || self.kind == "counter")
+            && let Some(traceable) = sample.traceable(bucket)
+            && let Some(exemplar) = exemplar(&traceable)
         {
             out.push(' ');
             out.push_str(&exemplar);
@@ -170,12 +171,16 @@ impl<'a> Sample<'a> {
         })
     }
 
-    /// The sample as a histogram bucket: its labels but `le`, and `le`.
-    fn bucket(&self) -> Option<Bucket<'a>> {
+    /// The sample as one that may carry an exemplar; a bucket's `le` is taken out of its labels.
+    fn traceable(&self, bucket: bool) -> Option<Traceable<'a>> {
         let mut labels = parse_labels(self.labels)?;
-        let le = labels.iter().position(|(name, _)| *name == "le")?;
-        let (_, le) = labels.remove(le);
-        Some(Bucket {
+        let le = if bucket {
+            let le = labels.iter().position(|(name, _)| *name == "le")?;
+            Some(labels.remove(le).1)
+        } else {
+            None
+        };
+        Some(Traceable {
             name: self.name,
             labels,
             le,
@@ -275,10 +280,10 @@ mod tests {
     #[test]
     fn exemplars_go_on_buckets_with_their_labels() {
         let text = "# TYPE d histogram\nd_bucket{a=\"x\\\"y\",le=\"1\"} 1\nd_bucket{a=\"x\\\"y\",le=\"+Inf\"} 1\nd_sum 0.5\nd_count 1\n";
-        let exemplar = |bucket: &Bucket<'_>| {
+        let exemplar = |bucket: &Traceable<'_>| {
             assert_eq!(bucket.name, "d_bucket");
             assert_eq!(bucket.labels, [("a", "x\"y".to_owned())]);
-            (bucket.le == "1").then(|| "# {trace_id=\"ab\"} 0.5 12.5".to_owned())
+            (bucket.le.as_deref() == Some("1")).then(|| "# {trace_id=\"ab\"} 0.5 12.5".to_owned())
         };
         assert_eq!(
             translate(text, Some(&exemplar)),

@@ -85,19 +85,18 @@ impl Exchange {
 
 impl Drop for Exchange {
     fn drop(&mut self) {
-        let duration = self.start.elapsed();
-        if let Some(trace) = self.trace {
-            self.families
-                .offer_exemplar(&self.handler, self.method, duration, trace);
-        }
-        self.families.record(Finished {
+        let finished = Finished {
             handler: &self.handler,
             method: self.method,
             status: self.status(),
-            duration,
+            duration: self.start.elapsed(),
             received: self.received.load(Ordering::Relaxed),
             sent: self.sent,
-        });
+        };
+        if let Some(trace) = self.trace {
+            self.families.offer_exemplar(&finished, trace);
+        }
+        self.families.record(finished);
         self.in_progress.decrement(1.0);
     }
 }

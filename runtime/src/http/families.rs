@@ -97,18 +97,21 @@ impl HttpFamilies {
         });
     }
 
-    /// Offers a traced request's duration as the exemplar of its bucket.
-    pub(super) fn offer_exemplar(
-        &self,
-        handler: &str,
-        method: &'static str,
-        duration: Duration,
-        trace: TraceContext,
-    ) {
+    /// Offers a traced request as the exemplar of its duration's bucket and of its count.
+    pub(super) fn offer_exemplar(&self, finished: &Finished<'_>, trace: TraceContext) {
+        let (handler, method) = (finished.handler, finished.method);
         let bucket = format!("{}_bucket", self.duration);
         let labels = [("handler", handler), ("method", method)];
         if let Some(exemplars) = exemplar::register(&bucket, &labels, http::BUCKETS) {
-            exemplars.offer_traced(duration.as_secs_f64(), trace);
+            exemplars.offer_traced(finished.duration.as_secs_f64(), trace);
+        }
+        let labels = [
+            ("handler", handler),
+            ("method", method),
+            ("status", &finished.status),
+        ];
+        if let Some(exemplars) = exemplar::register(&self.requests, &labels, &[]) {
+            exemplars.offer_traced(1.0, trace);
         }
     }
 
