@@ -80,6 +80,8 @@ mod serve;
 
 pub use instrument_metrics_macros::MetricLabel;
 pub use instrument_metrics_macros::instrument_metrics;
+#[cfg(feature = "exporter")]
+pub use model::TraceContext;
 pub use model::{MetricLabel, Objective};
 
 #[cfg(feature = "exporter")]

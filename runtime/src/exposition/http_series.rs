@@ -103,6 +103,10 @@ impl HttpSeries {
         &self.handler
     }
 
+    pub(crate) fn method(&self) -> &'static str {
+        self.method
+    }
+
     /// A request started.
     #[inline]
     pub(crate) fn start(&self) {

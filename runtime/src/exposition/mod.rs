@@ -1,17 +1,21 @@
 //! Series storage and the text exposition: the call sites' and the HTTP routes' series in
 //! per-thread shards ([`shards`]), the registry of the installed exporter, and the one writer
-//! of the exposition format ([`text`]) that renders them, `build_info` and the process metrics.
+//! of the exposition format ([`text`]) that renders them, `build_info` and the process metrics;
+//! [`openmetrics`] translates that text into OpenMetrics, with the [`exemplar`]s kept per
+//! histogram bucket.
 //!
 //! Owns: what is stored per series and every line of the format this crate writes itself.
 //! Imports: [`crate::model`] only. The recording path writes into [`CallSeries`]; serving
 //! reads [`Registry::render`].
 
 mod build_info;
+pub(crate) mod exemplar;
 #[cfg(feature = "http")]
 mod http_families;
 #[cfg(feature = "http")]
 mod http_series;
 mod objectives;
+pub(crate) mod openmetrics;
 #[cfg(feature = "process")]
 mod process;
 mod registry;

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::build_info::BuildInfo;
+use super::exemplar;
 #[cfg(feature = "http")]
 use super::http_families::HttpNames;
 #[cfg(feature = "http")]
@@ -152,14 +153,22 @@ impl Registry {
         buckets: Option<&[f64]>,
         in_flight: bool,
     ) -> &'static CallSeries {
-        let labels = text::labels(labels.iter().copied());
+        let rendered = text::labels(labels.iter().copied());
         let mut series = self.series.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = series.iter().find(|existing| existing.is(&names, &labels)) {
+        if let Some(existing) = series
+            .iter()
+            .find(|existing| existing.is(&names, &rendered))
+        {
             return existing;
         }
         let bounds = buckets.map_or_else(|| self.default_buckets.clone(), Bounds::new);
-        let registered: &'static CallSeries =
-            Box::leak(Box::new(CallSeries::new(names, labels, bounds, in_flight)));
+        let bucket = format!("{}_bucket", names.duration());
+        let exemplars = exemplar::for_calls()
+            .then(|| exemplar::register(&bucket, labels, &bounds.seconds()))
+            .flatten();
+        let registered: &'static CallSeries = Box::leak(Box::new(
+            CallSeries::new(names, rendered, bounds, in_flight).with_exemplars(exemplars),
+        ));
         series.push(registered);
         registered
     }

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::exemplar::BucketExemplars;
 use super::shards::Shards;
 use super::text;
 use crate::model::names::{CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX, label};
@@ -65,6 +66,14 @@ impl Bounds {
             text: seconds.iter().map(ToString::to_string).collect(),
         }
     }
+
+    /// The bounds in seconds.
+    pub(crate) fn seconds(&self) -> Vec<f64> {
+        self.text
+            .iter()
+            .filter_map(|bound| bound.parse().ok())
+            .collect()
+    }
 }
 
 /// The cells of a call site's shard: calls started, calls finished by outcome, the sum of
@@ -87,6 +96,8 @@ pub(crate) struct CallSeries {
     bounds: Bounds,
     /// The counters, one shard per thread (see the cells above).
     shards: Shards,
+    /// The latest traced call per bucket, when exemplars are on.
+    exemplars: Option<&'static BucketExemplars>,
 }
 
 struct Errors {
@@ -109,7 +120,14 @@ impl CallSeries {
             in_flight,
             shards: Shards::new(BUCKETS + bounds.nanos.len() + 1),
             bounds,
+            exemplars: None,
         }
+    }
+
+    /// Keeps exemplars on the histogram's buckets in `exemplars` (see [`super::exemplar`]).
+    pub(crate) fn with_exemplars(mut self, exemplars: Option<&'static BucketExemplars>) -> Self {
+        self.exemplars = exemplars;
+        self
     }
 
     /// Whether this is the series of `names` with `labels`.
@@ -144,6 +162,9 @@ impl CallSeries {
             .iter()
             .position(|bound| nanos <= *bound)
             .unwrap_or(self.bounds.nanos.len());
+        if let Some(exemplars) = self.exemplars {
+            exemplars.offer_call(bucket, nanos);
+        }
         let shard = self.shards.local();
         shard.add(SUM_NANOS, nanos);
         match error {

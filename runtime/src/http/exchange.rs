@@ -8,6 +8,7 @@ use metrics::Gauge;
 
 use super::families::{Finished, HttpFamilies};
 use crate::exposition::{HttpFinished, HttpSeries};
+use crate::model::TraceContext;
 use crate::record::Instant;
 
 pub(super) struct Exchange {
@@ -18,6 +19,14 @@ pub(super) struct Exchange {
     /// The service returned an error instead of a response: the server answers 500.
     failed: bool,
     sent: u64,
+    /// The request's trace (its `traceparent`), for an exemplar; only while exemplars are on.
+    trace: Option<Traced>,
+}
+
+/// A traced request's context and the family names its exemplars are offered under.
+pub(super) struct Traced {
+    pub(super) context: TraceContext,
+    pub(super) families: Arc<HttpFamilies>,
 }
 
 /// Where the request is recorded.
@@ -55,7 +64,7 @@ impl Sink {
 }
 
 impl Exchange {
-    pub(super) fn start(sink: Sink, group_status: bool) -> Self {
+    pub(super) fn start(sink: Sink, group_status: bool, trace: Option<Traced>) -> Self {
         match &sink {
             Sink::Own(series) => series.start(),
             Sink::Facade { in_progress, .. } => in_progress.increment(1.0),
@@ -67,6 +76,7 @@ impl Exchange {
             status: None,
             failed: false,
             sent: 0,
+            trace,
         }
     }
 
@@ -103,6 +113,22 @@ impl Drop for Exchange {
             duration: self.start.elapsed(),
             sent: self.sent,
         };
+        if let Some(traced) = &self.trace {
+            let (handler, method) = match &self.sink {
+                Sink::Own(series) => (series.handler(), series.method()),
+                Sink::Facade {
+                    handler, method, ..
+                } => (handler.as_str(), *method),
+            };
+            let status = finished.label();
+            traced.families.offer_exemplar(
+                handler,
+                method,
+                &status,
+                finished.duration,
+                traced.context,
+            );
+        }
         match &self.sink {
             Sink::Own(series) => series.finish(&finished),
             Sink::Facade {

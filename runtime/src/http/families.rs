@@ -7,10 +7,12 @@ use std::time::Duration;
 
 use metrics::{Gauge, Key, Label, Level, Metadata, Recorder, SharedString, Unit};
 
+use crate::exposition::exemplar;
 use crate::exposition::{
     HTTP_DURATION_HELP, HTTP_IN_PROGRESS_HELP, HTTP_REQUEST_SIZE_HELP, HTTP_REQUESTS_HELP,
     HTTP_RESPONSE_SIZE_HELP,
 };
+use crate::model::TraceContext;
 use crate::model::names::http;
 use crate::record::settings;
 
@@ -98,6 +100,26 @@ impl HttpFamilies {
                 .register_histogram(&key(&self.response_size, vec![handler()]), &METADATA)
                 .record(sent as f64);
         });
+    }
+
+    /// Offers a traced request as the exemplar of its duration's bucket and of its count.
+    pub(super) fn offer_exemplar(
+        &self,
+        handler: &str,
+        method: &str,
+        status: &str,
+        duration: Duration,
+        trace: TraceContext,
+    ) {
+        let bucket = format!("{}_bucket", self.duration);
+        let labels = [("handler", handler), ("method", method)];
+        if let Some(exemplars) = exemplar::register(&bucket, &labels, http::BUCKETS) {
+            exemplars.offer_traced(duration.as_secs_f64(), trace);
+        }
+        let labels = [("handler", handler), ("method", method), ("status", status)];
+        if let Some(exemplars) = exemplar::register(&self.requests, &labels, &[]) {
+            exemplars.offer_traced(1.0, trace);
+        }
     }
 
     fn describe(&self, recorder: &dyn Recorder) {

@@ -12,10 +12,11 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use super::body::{CountedBody, MeasuredBody, Received};
-use super::exchange::{Exchange, Sink};
+use super::exchange::{Exchange, Sink, Traced};
 use super::families::HttpFamilies;
 use super::future::ResponseFuture;
 use super::routes::Routes;
+use super::traceparent;
 use crate::exposition::{self, Registry};
 use crate::model::Objective;
 use crate::model::names::http::UNMATCHED;
@@ -274,7 +275,13 @@ where
                 (Some(sink), Received::Shared(received))
             }
         };
-        let exchange = sink.map(|sink| Exchange::start(sink, config.group_status));
+        let exchange = sink.map(|sink| {
+            let trace = traceparent::of(request.headers()).map(|context| Traced {
+                context,
+                families: HttpFamilies::cached(&config.families),
+            });
+            Exchange::start(sink, config.group_status, trace)
+        });
         let request = request.map(|body| CountedBody::new(body, received));
         ResponseFuture::new(self.inner.call(request), exchange)
     }

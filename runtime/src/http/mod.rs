@@ -20,8 +20,9 @@
 // With the crate's exporter installed, routes.rs resolves a route template and method once to
 // its series in `crate::exposition` (per-thread shards), which the exchange writes into;
 // otherwise families.rs names the families and records into them through the `metrics` facade,
-// into whatever recorder is active. Imports: `crate::model` (family names),
-// `crate::exposition` (the series) and `crate::record` (prefix, exclusions, the clock).
+// into whatever recorder is active; traceparent.rs reads a request's trace for the duration's
+// exemplars. Imports: `crate::model` (family names), `crate::exposition` (the series,
+// exemplars) and `crate::record` (prefix, exclusions, the clock).
 
 mod body;
 mod exchange;
@@ -29,6 +30,7 @@ mod families;
 mod future;
 mod layer;
 mod routes;
+mod traceparent;
 
 pub use body::{CountedBody, MeasuredBody};
 pub use future::ResponseFuture;

@@ -8,10 +8,12 @@
 mod metric_label;
 mod objective;
 mod outcome;
+mod trace_context;
 
 pub use metric_label::{LabelValue, MetricLabel};
 pub use objective::Objective;
 pub(crate) use objective::fraction;
 pub use outcome::Outcome;
+pub use trace_context::TraceContext;
 
 pub(crate) use instrument_metrics_names as names;

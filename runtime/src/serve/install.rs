@@ -15,7 +15,7 @@ use super::push::Pusher;
 use super::upkeep::Upkeep;
 use crate::config::{self, Builder, Config, Serving};
 use crate::error::Error;
-use crate::exposition::{self, Installation};
+use crate::exposition::{self, Installation, exemplar};
 #[cfg(feature = "http")]
 use crate::model::names;
 use crate::model::names::DURATION_SUFFIX;
@@ -116,6 +116,12 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
         }
     };
     settings::set(Some(config.settings()));
+    let custom_labels = config.custom_labels().iter().map(|(name, _)| name.clone());
+    exemplar::configure(
+        config
+            .exemplars()
+            .map(|source| (source, custom_labels.collect())),
+    );
     exposition::begin_install(&Installation {
         prefix: config.prefix(),
         custom_labels: config.custom_labels(),
@@ -124,6 +130,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     });
     if metrics::set_global_recorder(recorder).is_err() {
         exposition::finish_install(false);
+        exemplar::configure(None);
         settings::set(None);
         let _ = background.map(Background::stop);
         upkeep.stop();

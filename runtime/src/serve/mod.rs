@@ -7,6 +7,7 @@
 //! `Config`), [`crate::exposition`], [`crate::record`] (to switch call sites on and off),
 //! [`crate::model`] and [`crate::error`]. Nothing imports it but the crate root.
 
+mod accept;
 #[cfg(feature = "axum")]
 mod embed;
 mod endpoint;
