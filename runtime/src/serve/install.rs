@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 
+use super::connection::Transport;
 use super::endpoint::Endpoint;
 use super::exporter::{Background, Exporter};
 use super::listener::Listener;
@@ -83,9 +84,10 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     let recorder = prometheus_builder(config)?.build_recorder();
     let handle = recorder.handle();
     let endpoint = Arc::new(Endpoint::new(handle.clone(), config.auth_token()));
-    let background = match (socket, config.serving()) {
+    let mut background = match (socket, config.serving()) {
         (Some(socket), _) => Some(Background::Listen(
-            Listener::spawn(socket, Arc::clone(&endpoint)).map_err(Error::Spawn)?,
+            Listener::spawn(socket, Arc::clone(&endpoint), Transport::Plain)
+                .map_err(Error::Spawn)?,
         )),
         (
             None,
@@ -131,6 +133,9 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     exposition::finish_install(true);
     for site in crate::__private::CALL_SITES {
         site.preregister();
+    }
+    if let Some(Background::Listen(listener)) = &mut background {
+        listener.start();
     }
     Ok(Exporter::running(endpoint, background, upkeep))
 }

@@ -7,6 +7,8 @@
 //! `Config`), [`crate::exposition`], [`crate::record`] (to switch call sites on and off),
 //! [`crate::model`] and [`crate::error`]. Nothing imports it but the crate root.
 
+mod connection;
+mod connections;
 #[cfg(feature = "axum")]
 mod embed;
 mod endpoint;
@@ -14,6 +16,7 @@ mod exporter;
 mod install;
 mod listener;
 mod push;
+mod until;
 mod upkeep;
 
 pub use exporter::Exporter;

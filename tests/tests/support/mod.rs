@@ -22,3 +22,4 @@ pub mod rules;
 pub mod scratch;
 pub mod threads;
 pub mod tools;
+pub mod wire;
