@@ -157,7 +157,7 @@ fn a_trickling_head_is_closed_at_the_deadline() {
         stream.set_nonblocking(true).unwrap();
         let read = std::io::Read::read(&mut stream, &mut probe);
         stream.set_nonblocking(false).unwrap();
-        if matches!(read, Ok(_)) {
+        if read.is_ok() {
             break started.elapsed();
         }
     };

@@ -1,7 +1,6 @@
 //! Installation: the recorder, the registry, the settings call sites read, and what serves
 //! them, all or nothing.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,7 +9,7 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use super::connection::Transport;
 use super::endpoint::Endpoint;
 use super::exporter::{Background, Exporter};
-use super::listener::Listener;
+use super::listener::{self, Listener};
 use super::push::Pusher;
 use super::upkeep::Upkeep;
 use crate::config::{self, Builder, Config, Serving};
@@ -75,7 +74,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     }
     // Bind before anything else exists, so a busy port leaves nothing to undo.
     let socket = match config.serving() {
-        Serving::Listen(addr) => Some(TcpListener::bind(addr).map_err(|source| Error::Bind {
+        Serving::Listen(addr) => Some(listener::bind(*addr).map_err(|source| Error::Bind {
             addr: *addr,
             source,
         })?),
@@ -86,7 +85,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     let endpoint = Arc::new(Endpoint::new(handle.clone(), config.auth_token()));
     let mut background = match (socket, config.serving()) {
         (Some(socket), _) => Some(Background::Listen(
-            Listener::spawn(socket, Arc::clone(&endpoint), Transport::Plain)
+            Listener::spawn(socket, Arc::clone(&endpoint), transport(config))
                 .map_err(Error::Spawn)?,
         )),
         (
@@ -138,6 +137,17 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
         listener.start();
     }
     Ok(Exporter::running(endpoint, background, upkeep))
+}
+
+/// Plain TCP, or TLS with the configured certificate.
+fn transport(config: &Config) -> Transport {
+    match config.server_tls() {
+        #[cfg(feature = "tls")]
+        Some(tls) => Transport::Tls(tokio_rustls::TlsAcceptor::from(Arc::clone(tls))),
+        #[cfg(not(feature = "tls"))]
+        Some(never) => match *never {},
+        None => Transport::Plain,
+    }
 }
 
 /// The `metrics` exporter, for what is recorded through the facade: user metrics and the HTTP

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -24,8 +25,23 @@ use super::until::until;
 /// connection that has not finished a request yet (then the oldest idle one) makes room.
 const MAX_CONNECTIONS: usize = 256;
 
+/// Connections the kernel completes before the listener accepts them. A burst beyond it has its
+/// handshakes dropped and retried a second later, so it is deep enough for a flood (Linux caps
+/// it at `net.core.somaxconn`).
+const BACKLOG: i32 = 4096;
+
 /// Why `accept` may fail for a moment (no file descriptors left): wait rather than spin.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Binds `addr` for the listener.
+pub(crate) fn bind(addr: SocketAddr) -> io::Result<StdListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    // As std does: a restarted process can bind while old connections are in TIME_WAIT.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
 
 pub(crate) struct Listener {
     addr: SocketAddr,
@@ -113,5 +129,8 @@ async fn accept_loop(socket: &TcpListener, endpoint: &Arc<Endpoint>, transport: 
             transport.clone(),
             tracked,
         ));
+        // Lets the new connection read its head, and a connection closed to make room for it
+        // drop its socket, before the next accept: the bound holds for sockets, not only tasks.
+        tokio::task::yield_now().await;
     }
 }
