@@ -246,6 +246,9 @@ fn scraped_targets(answer: &Value) -> BTreeMap<String, (String, String)> {
         .collect()
 }
 
+/// Variables and their values.
+type Environment = Vec<(&'static str, String)>;
+
 #[test]
 fn bad_tls_and_token_settings_stop_the_example_naming_the_variable() {
     let scratch = ScratchDir::new("e2e-tls-invalid");
@@ -257,7 +260,7 @@ fn bad_tls_and_token_settings_stop_the_example_naming_the_variable() {
     std::fs::write(&token_file, format!("{TOKEN}\n")).unwrap();
     let missing = scratch.join("missing");
     let path = |path: &Path| path.display().to_string();
-    let cases: Vec<(Vec<(&str, String)>, Vec<String>)> = vec![
+    let cases: Vec<(Environment, Vec<String>)> = vec![
         (
             vec![("METRICS_TLS_CERT_FILE", path(&server.cert_file))],
             vec![
