@@ -49,8 +49,8 @@ fn start_https(
             command
         },
         |addr| match tls::get(addr, "/health", &ca_file, client, &[])? {
-            (200, _) => Ok(()),
-            (status, body) => Err(format!("/health answered {status}: {body}")),
+            response if response.status == 200 => Ok(()),
+            response => Err(format!("/health answered {response:?}")),
         },
     )
 }
@@ -98,7 +98,7 @@ fn prometheus_scrapes_over_https_with_a_token_file_and_over_mutual_tls() {
 
     // By hand first, as the README's curl commands do.
     let bearer = format!("Bearer {TOKEN}");
-    let (status, body) = tls::get(
+    let response = tls::get(
         https,
         "/metrics",
         &servers.ca_file,
@@ -106,16 +106,16 @@ fn prometheus_scrapes_over_https_with_a_token_file_and_over_mutual_tls() {
         &[("Authorization", &bearer)],
     )
     .unwrap();
-    assert_eq!(status, 200, "{body}");
-    assert!(body.contains(FAMILY), "{body}");
-    let (status, _) = tls::get(https, "/metrics", &servers.ca_file, None, &[]).unwrap();
-    assert_eq!(status, 401, "no token");
+    assert_eq!(response.status, 200, "{response:?}");
+    assert!(response.text().unwrap().contains(FAMILY), "{response:?}");
+    let response = tls::get(https, "/metrics", &servers.ca_file, None, &[]).unwrap();
+    assert_eq!(response.status, 401, "no token: {response:?}");
     let plain = support::http::get(https, "/metrics");
     assert!(
         plain.as_ref().is_err() || plain.as_ref().is_ok_and(|response| response.status != 200),
         "plain HTTP got metrics from the HTTPS listener: {plain:?}"
     );
-    let (status, body) = tls::get(
+    let response = tls::get(
         mtls,
         "/metrics",
         &servers.ca_file,
@@ -123,7 +123,7 @@ fn prometheus_scrapes_over_https_with_a_token_file_and_over_mutual_tls() {
         &[],
     )
     .unwrap();
-    assert_eq!(status, 200, "{body}");
+    assert_eq!(response.status, 200, "{response:?}");
     for (who, client) in [
         ("no client certificate", None),
         ("a stranger's", Some(&stranger)),

@@ -15,6 +15,7 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 
+use super::http::{self, Response};
 use super::scratch::ScratchDir;
 
 /// A certificate authority whose certificate is in `ca_file`.
@@ -91,14 +92,14 @@ impl Authority {
 }
 
 /// `GET target` over HTTPS, trusting `ca_file`, presenting `client` when given, with extra
-/// headers; returns the status and the body. A failed handshake is an `Err` saying why.
+/// headers. A failed handshake is an `Err` saying why.
 pub fn get(
     addr: SocketAddr,
     target: &str,
     ca_file: &PathBuf,
     client: Option<&Leaf>,
     headers: &[(&str, &str)],
-) -> Result<(u16, String), String> {
+) -> Result<Response, String> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_file_iter(ca_file).map_err(|error| error.to_string())? {
@@ -150,11 +151,5 @@ pub fn get(
                 .map_or("closed".into(), |error| error.to_string())
         ));
     }
-    let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text
-        .get(9..12)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| format!("bad answer {text:?}"))?;
-    let body = text.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    Ok((status, body.to_owned()))
+    http::parse(&answer, false).map_err(|error| format!("https://{addr}{target}: {error}"))
 }
