@@ -446,3 +446,51 @@ fn file(origin: &'static str, path: impl Into<PathBuf>) -> FileSetting {
         path: path.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Builder;
+
+    fn error_of(builder: Builder) -> String {
+        match builder.into_config() {
+            Ok(_) => panic!("the settings were accepted"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn tls_settings_are_checked_at_install() {
+        let missing = std::env::temp_dir().join("instrument-metrics-no-such-file.pem");
+        let error = error_of(Builder::new().tls(&missing, &missing));
+        if cfg!(feature = "tls") {
+            assert!(
+                error.contains("Builder::tls") && error.contains("readable file"),
+                "{error}"
+            );
+        } else {
+            assert!(
+                error.contains("Builder::tls") && error.contains("enable the `tls` feature"),
+                "{error}"
+            );
+        }
+        let error = error_of(Builder::new().tls_client_ca(&missing));
+        assert!(
+            error.contains("Builder::tls_client_ca") && error.contains("METRICS_TLS_CERT_FILE"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_token_and_a_token_file_conflict_and_neither_is_shown() {
+        let builder = Builder::new()
+            .auth_token("hunter2")
+            .auth_token_file("/run/secrets/token");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let error = error_of(builder);
+        assert!(
+            error.contains("Builder::auth_token_file") && error.contains("METRICS_AUTH_TOKEN"),
+            "{error}"
+        );
+        assert!(!error.contains("hunter2"), "{error}");
+    }
+}

@@ -4,9 +4,21 @@
 
 use std::path::PathBuf;
 
-#[cfg(not(feature = "tls"))]
+#[cfg(feature = "tls")]
+use std::sync::Arc;
+
+#[cfg(feature = "tls")]
+use rustls::server::WebPkiClientVerifier;
+#[cfg(feature = "tls")]
+use rustls::{RootCertStore, ServerConfig};
+#[cfg(feature = "tls")]
+use rustls_pki_types::pem::PemObject;
+#[cfg(feature = "tls")]
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
 use super::parse::invalid;
-#[cfg(not(feature = "tls"))]
+#[cfg(feature = "tls")]
+use super::secret::read_file;
 use crate::error::Error;
 
 /// A file setting and where it came from (`METRICS_TLS_CERT_FILE`, `Builder::tls`).
@@ -45,86 +57,72 @@ pub(crate) fn server_tls(files: &ServerFiles) -> Result<ServerTls, Error> {
 }
 
 #[cfg(feature = "tls")]
-pub(crate) use enabled::{ServerTls, root_certificates, server_tls};
+pub(crate) type ServerTls = Arc<ServerConfig>;
 
 #[cfg(feature = "tls")]
-mod enabled {
-    use std::sync::Arc;
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
 
-    use rustls::server::WebPkiClientVerifier;
-    use rustls::{RootCertStore, ServerConfig};
-    use rustls_pki_types::pem::PemObject;
-    use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+#[cfg(feature = "tls")]
+fn bad(setting: &FileSetting, expected: impl Into<String>) -> Error {
+    invalid(
+        setting.origin,
+        &setting.path.display().to_string(),
+        expected,
+    )
+}
 
-    use super::{FileSetting, ServerFiles};
-    use crate::config::parse::invalid;
-    use crate::config::secret::read_file;
-    use crate::error::Error;
-
-    pub(crate) type ServerTls = Arc<ServerConfig>;
-
-    fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-        Arc::new(rustls::crypto::ring::default_provider())
+/// The certificates of a PEM file, at least one.
+#[cfg(feature = "tls")]
+pub(crate) fn root_certificates(
+    setting: &FileSetting,
+) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let pem = read_file(setting.origin, &setting.path)?;
+    let certificates = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| bad(setting, format!("PEM certificates ({error})")))?;
+    if certificates.is_empty() {
+        return Err(bad(setting, "PEM certificates; the file has none"));
     }
+    Ok(certificates)
+}
 
-    fn bad(setting: &FileSetting, expected: impl Into<String>) -> Error {
-        invalid(
-            setting.origin,
-            &setting.path.display().to_string(),
-            expected,
-        )
-    }
-
-    /// The certificates of a PEM file, at least one.
-    pub(crate) fn root_certificates(
-        setting: &FileSetting,
-    ) -> Result<Vec<CertificateDer<'static>>, Error> {
-        let pem = read_file(setting.origin, &setting.path)?;
-        let certificates = CertificateDer::pem_slice_iter(&pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| bad(setting, format!("PEM certificates ({error})")))?;
-        if certificates.is_empty() {
-            return Err(bad(setting, "PEM certificates; the file has none"));
-        }
-        Ok(certificates)
-    }
-
-    /// The server's TLS configuration: its certificate chain and key, and client certificates
-    /// required when a client CA is set.
-    pub(crate) fn server_tls(files: &ServerFiles) -> Result<ServerTls, Error> {
-        let chain = root_certificates(&files.cert)?;
-        let key_pem = read_file(files.key.origin, &files.key.path)?;
-        let key = PrivateKeyDer::from_pem_slice(&key_pem)
-            .map_err(|error| bad(&files.key, format!("a PEM private key ({error})")))?;
-        let builder = ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|error| bad(&files.cert, error.to_string()))?;
-        let builder = match &files.client_ca {
-            None => builder.with_no_client_auth(),
-            Some(client_ca) => {
-                let mut roots = RootCertStore::empty();
-                for certificate in root_certificates(client_ca)? {
-                    roots
-                        .add(certificate)
-                        .map_err(|error| bad(client_ca, format!("CA certificates ({error})")))?;
-                }
-                let verifier =
-                    WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
-                        .build()
-                        .map_err(|error| bad(client_ca, format!("CA certificates ({error})")))?;
-                builder.with_client_cert_verifier(verifier)
+/// The server's TLS configuration: its certificate chain and key, and client certificates
+/// required when a client CA is set.
+#[cfg(feature = "tls")]
+pub(crate) fn server_tls(files: &ServerFiles) -> Result<ServerTls, Error> {
+    let chain = root_certificates(&files.cert)?;
+    let key_pem = read_file(files.key.origin, &files.key.path)?;
+    let key = PrivateKeyDer::from_pem_slice(&key_pem)
+        .map_err(|error| bad(&files.key, format!("a PEM private key ({error})")))?;
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|error| bad(&files.cert, error.to_string()))?;
+    let builder = match &files.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(client_ca) => {
+            let mut roots = RootCertStore::empty();
+            for certificate in root_certificates(client_ca)? {
+                roots
+                    .add(certificate)
+                    .map_err(|error| bad(client_ca, format!("CA certificates ({error})")))?;
             }
-        };
-        let mut config = builder.with_single_cert(chain, key).map_err(|error| {
-            bad(
-                &files.key,
-                format!(
-                    "the private key of the certificate in {} ({error})",
-                    files.cert.origin
-                ),
-            )
-        })?;
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
-        Ok(Arc::new(config))
-    }
+            let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider())
+                .build()
+                .map_err(|error| bad(client_ca, format!("CA certificates ({error})")))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut config = builder.with_single_cert(chain, key).map_err(|error| {
+        bad(
+            &files.key,
+            format!(
+                "the private key of the certificate in {} ({error})",
+                files.cert.origin
+            ),
+        )
+    })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
 }

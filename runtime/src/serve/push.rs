@@ -244,6 +244,21 @@ mod tests {
     }
 
     #[test]
+    fn a_push_without_an_answer_keeps_its_source_error() {
+        // A port that was free a moment ago: nothing listens there.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap();
+        let url = format!("http://{closed}");
+        let gateway = Gateway::parse("METRICS_PUSH_GATEWAY", &url).unwrap();
+        let Err(Failure::Retryable(error)) = Client::new(gateway).push_once("job", "i", "") else {
+            panic!("a push to a closed port did not fail as retryable");
+        };
+        assert!(error.to_string().contains(&url), "{error}");
+        assert!(std::error::Error::source(&error).is_some(), "{error:?}");
+    }
+
+    #[test]
     fn basic_auth_is_base64() {
         assert_eq!(
             base64(b"Aladdin:open sesame"),
