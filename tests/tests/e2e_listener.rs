@@ -2,7 +2,8 @@
 //! way careless clients and attackers speak: a malformed request line gets 400, an
 //! absolute-form target and a head with bare `\n` line ends are served, an oversized head gets
 //! its 431 (not a reset), one kept-alive connection serves several scrapes, and
-//! `Accept-Encoding` refusals of gzip are honoured however they are spelled.
+//! `Accept-Encoding` refusals of gzip are honoured however they are spelled, and a head trickled
+//! byte by byte, or never sent, is cut off at the 10-second deadline.
 
 mod support;
 
@@ -139,9 +140,10 @@ fn accept_encoding_refusals_are_honoured() {
 }
 
 #[test]
-fn a_trickling_head_is_closed_at_the_deadline() {
+fn trickling_and_idle_connections_are_closed_at_the_deadline() {
     let scratch = ScratchDir::new("e2e-listener-deadline");
     let pipeline = start(&scratch);
+    let mut idle = wire::connect(pipeline.addr, Duration::from_secs(20)).unwrap();
     let mut stream = wire::connect(pipeline.addr, Duration::from_secs(20)).unwrap();
     let started = std::time::Instant::now();
     stream
@@ -164,5 +166,13 @@ fn a_trickling_head_is_closed_at_the_deadline() {
     assert!(
         closed >= Duration::from_secs(9) && closed < Duration::from_secs(15),
         "closed after {closed:?}, the head deadline is 10 s"
+    );
+    // A connection that sends nothing at all has the same deadline.
+    let mut rest = Vec::new();
+    let read = std::io::Read::read_to_end(&mut idle, &mut rest);
+    let idle_closed = started.elapsed();
+    assert!(
+        read.is_ok() && idle_closed < Duration::from_secs(15),
+        "the idle connection: {read:?} after {idle_closed:?}, the head deadline is 10 s"
     );
 }

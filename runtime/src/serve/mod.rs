@@ -1,7 +1,8 @@
 //! Serving: installation ([`install`]), the [`Exporter`] it returns, what `/metrics` answers
 //! ([`endpoint`], independent of the server), and the ways it leaves the process: the
-//! [`listener`] on its own port, embedding in an axum router ([`embed`]), and [`push`] to a
-//! Pushgateway; [`upkeep`] keeps the `metrics` exporter's histograms bounded.
+//! [`listener`] on its own port (hyper on a private runtime; each [`connection`] plain or TLS,
+//! their number bounded by [`connections`]), embedding in an axum router ([`embed`]), and
+//! [`push`] to a Pushgateway; [`upkeep`] keeps the `metrics` exporter's histograms bounded.
 //!
 //! Owns: every thread and socket of the crate. Imports: [`crate::config`] (one validated
 //! `Config`), [`crate::exposition`], [`crate::record`] (to switch call sites on and off),

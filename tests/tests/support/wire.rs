@@ -5,6 +5,8 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;
 
+use super::http::Response;
+
 const TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Connects with bounded read and write timeouts.
@@ -33,24 +35,6 @@ pub fn exchange(addr: SocketAddr, bytes: &[u8]) -> Result<Vec<u8>, String> {
     Ok(answer)
 }
 
-/// A response read off a kept-alive connection.
-#[derive(Debug)]
-pub struct Answer {
-    pub status: u16,
-    /// Header names lowercased.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Answer {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
-}
-
 /// One connection kept alive over several requests.
 pub struct KeptAlive {
     reader: BufReader<TcpStream>,
@@ -65,7 +49,7 @@ impl KeptAlive {
 
     /// Sends `GET target` with `headers` and reads the response (which must have a
     /// `Content-Length`, as every answer of the listener does).
-    pub fn get(&mut self, target: &str, headers: &[(&str, &str)]) -> Result<Answer, String> {
+    pub fn get(&mut self, target: &str, headers: &[(&str, &str)]) -> Result<Response, String> {
         let mut head = format!("GET {target} HTTP/1.1\r\nHost: test\r\n");
         for (name, value) in headers {
             head.push_str(&format!("{name}: {value}\r\n"));
@@ -101,7 +85,7 @@ impl KeptAlive {
         self.reader
             .read_exact(&mut body)
             .map_err(|error| format!("read a {length}-byte body: {error}"))?;
-        Ok(Answer {
+        Ok(Response {
             status,
             headers,
             body,
