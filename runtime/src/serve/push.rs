@@ -5,7 +5,7 @@
 use std::io;
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::endpoint::Endpoint;
 use crate::config::Gateway;
@@ -23,6 +23,9 @@ const RETRY_PAUSES: [Duration; 4] = [
     Duration::from_secs(1),
     Duration::from_secs(2),
 ];
+
+/// The longest one push may take with its retries, so a job's shutdown is not held up for long.
+const RETRY_BUDGET: Duration = Duration::from_secs(30);
 
 /// How the pushes of one exporter reach its gateway.
 struct Client {
@@ -56,12 +59,17 @@ impl Client {
     /// Replaces this job's and instance's metrics on the gateway with `body`, retrying what
     /// may work a moment later.
     fn push(&self, job: &str, instance: &str, body: &str) -> Result<(), Error> {
+        let started = Instant::now();
         let mut pauses = RETRY_PAUSES.iter();
         loop {
             match self.push_once(job, instance, body) {
                 Err(Failure::Retryable(error)) => match pauses.next() {
-                    Some(pause) => std::thread::sleep(*pause),
-                    None => return Err(error),
+                    // A gateway that swallows packets costs a timeout per attempt: the retries
+                    // stop once another one could end past the budget.
+                    Some(pause) if started.elapsed() + *pause + TIMEOUT <= RETRY_BUDGET => {
+                        std::thread::sleep(*pause);
+                    }
+                    _ => return Err(error),
                 },
                 Err(Failure::Final(error)) => return Err(error),
                 Ok(()) => return Ok(()),
