@@ -21,4 +21,6 @@ pub mod recorded;
 pub mod rules;
 pub mod scratch;
 pub mod threads;
+pub mod tls;
 pub mod tools;
+pub mod wire;
