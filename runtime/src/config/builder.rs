@@ -1,7 +1,6 @@
 //! `Builder`: every setting of `install()`, from the environment and from code.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use regex_lite::Regex;
@@ -29,7 +28,6 @@ use super::validated::{Config, Serving};
 use crate::error::Error;
 use crate::exposition::BuildInfo;
 use crate::exposition::exemplar::Source;
-use crate::model::TraceContext;
 
 /// The settings of [`install`](crate::install), in code. Start from [`Builder::from_env`] and
 /// override: settings made in code win over the environment.
@@ -266,50 +264,6 @@ impl Builder {
         self
     }
 
-    /// Requires `Authorization: Bearer <token>` on `/metrics` (`METRICS_AUTH_TOKEN`).
-    #[must_use]
-    pub fn auth_token(mut self, token: &str) -> Self {
-        self.auth_token = Some(Secret::new(token.to_owned()));
-        self
-    }
-
-    /// Like [`auth_token`](Builder::auth_token), with the token read at install from a file
-    /// such as a mounted secret; its last line end is not part of it
-    /// (`METRICS_AUTH_TOKEN_FILE`). Setting both is an error.
-    #[must_use]
-    pub fn auth_token_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.auth_token_file = Some(file("Builder::auth_token_file", path));
-        self
-    }
-
-    /// Serves `/metrics` over HTTPS with this PEM certificate chain and PEM private key
-    /// (`METRICS_TLS_CERT_FILE`, `METRICS_TLS_KEY_FILE`); needs the `tls` feature.
-    ///
-    /// ```no_run
-    /// let exporter = instrument_metrics::Builder::from_env()?
-    ///     .tls("/etc/metrics/tls.crt", "/etc/metrics/tls.key")
-    ///     .tls_client_ca("/etc/metrics/prometheus-ca.crt")
-    ///     .auth_token_file("/var/run/secrets/metrics/token")
-    ///     .install()?;
-    /// # Ok::<(), instrument_metrics::Error>(())
-    /// ```
-    #[must_use]
-    pub fn tls(mut self, cert_file: impl Into<PathBuf>, key_file: impl Into<PathBuf>) -> Self {
-        self.tls = Some((
-            file("Builder::tls", cert_file),
-            file("Builder::tls", key_file),
-        ));
-        self
-    }
-
-    /// With [`tls`](Builder::tls), requires client certificates signed by a CA of this PEM
-    /// file: mutual TLS (`METRICS_TLS_CLIENT_CA_FILE`).
-    #[must_use]
-    pub fn tls_client_ca(mut self, ca_file: impl Into<PathBuf>) -> Self {
-        self.tls_client_ca = Some(file("Builder::tls_client_ca", ca_file));
-        self
-    }
-
     /// Pushes to a Prometheus Pushgateway at this `http://` (or, with the `tls` feature,
     /// `https://`) URL instead of listening, every
     /// [`push_interval`](Builder::push_interval) and once more at shutdown
@@ -317,25 +271,6 @@ impl Builder {
     #[must_use]
     pub fn push_gateway(mut self, url: &str) -> Self {
         self.push = self.keep_first_error(Gateway::parse("Builder::push_gateway", url));
-        self
-    }
-
-    /// Authenticates pushes with HTTP basic auth: this user name, and the password read at
-    /// install from a file (`METRICS_PUSH_USERNAME`, `METRICS_PUSH_PASSWORD_FILE`).
-    #[must_use]
-    pub fn push_credentials(mut self, username: &str, password_file: impl Into<PathBuf>) -> Self {
-        self.push_credentials = Some((
-            username.to_owned(),
-            file("Builder::push_credentials", password_file),
-        ));
-        self
-    }
-
-    /// Checks an `https://` gateway's certificate against the CAs of this PEM file instead of
-    /// the public web's (`METRICS_PUSH_CA_FILE`); needs the `tls` feature.
-    #[must_use]
-    pub fn push_ca_file(mut self, ca_file: impl Into<PathBuf>) -> Self {
-        self.push_ca = Some(file("Builder::push_ca_file", ca_file));
         self
     }
 
@@ -367,43 +302,6 @@ impl Builder {
     #[must_use]
     pub fn build_info(mut self, build_info: BuildInfo) -> Self {
         self.build_info = Some(build_info);
-        self
-    }
-
-    /// Attaches exemplars (trace ids) to the duration histograms' buckets, served in the
-    /// OpenMetrics format to scrapes that ask for it (`METRICS_EXEMPLARS`; default off). HTTP
-    /// requests take theirs from the `traceparent` header; instrumented functions from
-    /// [`exemplar_source`](Builder::exemplar_source), or else the current OpenTelemetry context
-    /// (feature `opentelemetry`).
-    #[must_use]
-    pub fn exemplars(mut self, enabled: bool) -> Self {
-        self.exemplars = enabled;
-        self
-    }
-
-    /// Where instrumented functions find the trace they run in, for exemplars: called on the
-    /// calling thread at the end of a call, at most about once a millisecond per bucket.
-    /// Replaces the OpenTelemetry context of feature `opentelemetry`.
-    ///
-    /// ```no_run
-    /// use instrument_metrics::TraceContext;
-    ///
-    /// fn current_trace() -> Option<TraceContext> {
-    ///     None // ask your tracing system here
-    /// }
-    ///
-    /// let exporter = instrument_metrics::Builder::from_env()?
-    ///     .exemplars(true)
-    ///     .exemplar_source(current_trace)
-    ///     .install()?;
-    /// # Ok::<(), instrument_metrics::Error>(())
-    /// ```
-    #[must_use]
-    pub fn exemplar_source(
-        mut self,
-        source: impl Fn() -> Option<TraceContext> + Send + Sync + 'static,
-    ) -> Self {
-        self.exemplar_source = Some(ExemplarSource(std::sync::Arc::new(source)));
         self
     }
 
@@ -500,12 +398,8 @@ impl std::fmt::Debug for ExemplarSource {
     }
 }
 
-fn file(origin: &'static str, path: impl Into<PathBuf>) -> FileSetting {
-    FileSetting {
-        origin,
-        path: path.into(),
-    }
-}
+mod credentials;
+mod exemplars;
 
 #[cfg(test)]
 mod tests {
