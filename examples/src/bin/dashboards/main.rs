@@ -37,6 +37,7 @@
 //! `promql`, `yaml` and `go_format`, and at the bottom `options`.
 
 mod alerts;
+mod burn_model;
 mod crafted;
 mod functions_dashboard;
 mod functions_unit_test;
@@ -45,9 +46,14 @@ mod grafana;
 mod http_dashboard;
 mod http_unit_test;
 mod instances_unit_test;
+mod job_health;
+mod job_health_unit_test;
+mod objectives;
 mod options;
 mod promql;
 mod rules;
+mod slo_rules;
+mod slo_unit_test;
 mod unit_tests;
 mod yaml;
 
@@ -60,8 +66,11 @@ use crate::grafana::json_text;
 use crate::http_dashboard::http_dashboard;
 use crate::http_unit_test::http_test_file;
 use crate::instances_unit_test::instances_test_file;
+use crate::job_health_unit_test::job_health_test_file;
 use crate::options::{Options, USAGE};
 use crate::rules::{alert_rules, recording_rules};
+use crate::slo_rules::{job_health_rules, slo_rules};
+use crate::slo_unit_test::slo_test_file;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -97,9 +106,13 @@ fn write_all(options: &Options) -> Result<Vec<PathBuf>, String> {
         ("http.json", json_text(&http_dashboard(options))?),
         ("recording_rules.yml", recording_rules(options)),
         ("alert_rules.yml", alert_rules(options)),
+        ("slo_rules.yml", slo_rules(options)),
+        ("job_health_rules.yml", job_health_rules(options)),
         ("tests/functions_test.yml", functions_test_file(options)),
         ("tests/http_test.yml", http_test_file(options)),
         ("tests/instances_test.yml", instances_test_file(options)),
+        ("tests/slo_test.yml", slo_test_file(options)),
+        ("tests/job_health_test.yml", job_health_test_file(options)),
     ];
     let mut written = Vec::new();
     for (name, text) in files {
