@@ -23,7 +23,7 @@ const RULE_FILES: [&str; 4] = [
     "slo_rules.yml",
     "job_health_rules.yml",
 ];
-const DASHBOARDS: [&str; 2] = ["functions.json", "http.json"];
+const DASHBOARDS: [&str; 3] = ["functions.json", "http.json", "slo.json"];
 const UNIT_TESTS: [&str; 5] = [
     "tests/functions_test.yml",
     "tests/http_test.yml",
@@ -196,7 +196,13 @@ fn the_dashboards_are_well_formed() {
             .iter()
             .filter_map(|variable| variable["name"].as_str().map(str::to_owned))
             .collect();
-        for required in ["datasource", "job", "instance"] {
+        // The objectives sum over instances: their dashboard selects objectives instead.
+        let required = if file == "slo.json" {
+            ["datasource", "job", "objective"]
+        } else {
+            ["datasource", "job", "instance"]
+        };
+        for required in required {
             assert!(
                 defined.contains(required),
                 "{file}: no ${required} variable"
@@ -495,4 +501,53 @@ fn slo_and_job_health_rules_hold_every_window_tier_and_guard() {
     assert!(text.contains("rate(function_calls_total[60s])"), "{text}");
     assert!(text.contains("record: objective:error_ratio:rate1h"));
     assert!(text.contains("objective:error_ratio:rate1h * objective:calls:rate1h * 60 >= 2"));
+}
+
+#[test]
+fn latency_panels_show_exemplars_linked_to_the_trace_data_source() {
+    for file in ["functions.json", "http.json"] {
+        let dashboard = read_json(&dashboards_dir().join(file));
+        let traces = variables(&dashboard)
+            .into_iter()
+            .find(|variable| variable["name"] == "traces")
+            .unwrap_or_else(|| panic!("{file}: no $traces variable"));
+        assert_eq!(traces["type"], "datasource", "{file}");
+        let panels = dashboard["panels"].as_array().expect("panels");
+        let mut latency_panels = 0;
+        for panel in panels {
+            let targets = panel["targets"].as_array().expect("targets");
+            let quantiles = targets.iter().any(|target| {
+                target["expr"]
+                    .as_str()
+                    .is_some_and(|expr| expr.starts_with("histogram_quantile("))
+            });
+            let title = panel["title"].as_str().unwrap_or_default();
+            if panel["type"] != "timeseries" || !quantiles {
+                // Tables and rates read no exemplars.
+                assert!(
+                    targets
+                        .iter()
+                        .all(|target| target.get("exemplar").is_none()),
+                    "{file}: {title}"
+                );
+                continue;
+            }
+            latency_panels += 1;
+            assert!(
+                targets.iter().all(|target| target["exemplar"] == true),
+                "{file}: {title}: every latency query asks for exemplars"
+            );
+            let links = panel["fieldConfig"]["defaults"]["links"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{file}: {title}: no data link"));
+            let url = links[0]["url"].as_str().unwrap_or_default();
+            assert!(
+                url.starts_with("/explore?")
+                    && url.contains("${traces}")
+                    && url.contains("${__data.fields.trace_id}"),
+                "{file}: {title}: {url}"
+            );
+        }
+        assert_eq!(latency_panels, 1, "{file}: one latency panel");
+    }
 }

@@ -116,6 +116,7 @@ pub fn command(name: &str) -> Command {
             || variable.starts_with("PIPELINE_")
             || variable.starts_with("BATCH_")
             || variable.starts_with("APP_")
+            || variable.starts_with("WORKER_")
             || variable == "ENABLE_METRICS"
         {
             command.env_remove(variable.as_ref());

@@ -19,11 +19,17 @@ pub fn datasource() -> Value {
     json!({ "type": "prometheus", "uid": DATASOURCE })
 }
 
+/// The trace data source the exemplars' links open: a dashboard variable, so one file serves
+/// every environment.
+const TRACES: &str = "${traces}";
+
 /// A query of a panel: a range query drawn over time, or an instant query for tables and stats.
 pub struct Query {
     expr: String,
     legend: String,
     instant: bool,
+    /// Ask Prometheus for the exemplars (trace ids) of the histogram buckets the query reads.
+    exemplar: bool,
 }
 
 pub fn range(expr: String, legend: &str) -> Query {
@@ -31,6 +37,7 @@ pub fn range(expr: String, legend: &str) -> Query {
         expr,
         legend: legend.to_owned(),
         instant: false,
+        exemplar: false,
     }
 }
 
@@ -39,15 +46,30 @@ pub fn instant(expr: String, legend: &str) -> Query {
         expr,
         legend: legend.to_owned(),
         instant: true,
+        exemplar: false,
     }
 }
 
-/// The p50, p95 and p99 of `quantile(q)` drawn over time, labelled `p50 {legend}`, ...
+/// The p50, p95 and p99 of `quantile(q)` drawn over time, labelled `p50 {legend}`, ..., with
+/// the buckets' exemplars: a slow request's trace is a click away from the spike.
 pub fn percentiles(quantile: impl Fn(&str) -> String, legend: &str) -> Vec<Query> {
     [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")]
         .into_iter()
-        .map(|(q, name)| range(quantile(q), &format!("{name} {legend}")))
+        .map(|(q, name)| Query {
+            exemplar: true,
+            ..range(quantile(q), &format!("{name} {legend}"))
+        })
         .collect()
+}
+
+/// The link on an exemplar: its `trace_id` opened in Explore on the `traces` data source.
+fn trace_link() -> Value {
+    // Explore's `left` pane as URL-encoded JSON: {"datasource":"${traces}","queries":[{"refId":
+    // "A","query":"<trace id>"}]}; Grafana fills in both variables when the link is clicked.
+    let url = format!(
+        "/explore?left=%7B%22datasource%22%3A%22{TRACES}%22%2C%22queries%22%3A%5B%7B%22refId%22%3A%22A%22%2C%22query%22%3A%22${{__data.fields.trace_id}}%22%7D%5D%7D"
+    );
+    json!({ "title": "Trace ${__data.fields.trace_id}", "url": url, "targetBlank": true })
 }
 
 fn targets(queries: Vec<Query>) -> Value {
@@ -67,6 +89,9 @@ fn targets(queries: Vec<Query>) -> Value {
             });
             if query.instant {
                 target["format"] = json!("table");
+            }
+            if query.exemplar {
+                target["exemplar"] = json!(true);
             }
             target
         })
@@ -123,7 +148,8 @@ pub fn timeseries(
     at: At,
     queries: Vec<Query>,
 ) -> Value {
-    let fields = json!({
+    let exemplars = queries.iter().any(|query| query.exemplar);
+    let mut fields = json!({
         "fieldConfig": {
             "defaults": {
                 "unit": unit,
@@ -151,6 +177,9 @@ pub fn timeseries(
         },
         "targets": targets(queries)
     });
+    if exemplars {
+        fields["fieldConfig"]["defaults"]["links"] = json!([trace_link()]);
+    }
     panel("timeseries", title, description, at, fields)
 }
 
@@ -213,6 +242,25 @@ pub fn datasource_variable() -> Value {
         "description": "The Prometheus to read: one per environment or cluster.",
         "type": "datasource",
         "query": "prometheus",
+        "current": {},
+        "hide": 0,
+        "includeAll": false,
+        "multi": false,
+        "options": [],
+        "refresh": 1,
+        "regex": ""
+    })
+}
+
+/// The trace data source (Tempo here; pick any tracing data source in the drop-down) that the
+/// latency panels' exemplar links open.
+pub fn traces_variable() -> Value {
+    json!({
+        "name": "traces",
+        "label": "Traces",
+        "description": "The tracing data source the exemplars' trace ids open in (Tempo, Jaeger, Zipkin...).",
+        "type": "datasource",
+        "query": "tempo",
         "current": {},
         "hide": 0,
         "includeAll": false,
