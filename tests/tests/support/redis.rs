@@ -2,7 +2,7 @@
 //! stopped when the test ends, and spoken to with a minimal RESP client over a `TcpStream`, so
 //! the tests do not depend on the worker's own Redis code.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Command;
