@@ -800,27 +800,9 @@ impl Prometheus {
         .unwrap_or_else(|why| panic!("{why}\n{}", self.output()));
     }
 
-    /// Every rule of both files is loaded, and its last evaluation succeeded.
+    /// Every rule of every file is loaded, and its last evaluation succeeded.
     fn assert_rules_healthy(&self, count: usize) {
-        poll(SETTLE_LIMIT, POLL_INTERVAL, || {
-            let answer = self.api("/api/v1/rules")?;
-            let rules: Vec<&Value> = answer["data"]["groups"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .flat_map(|group| group["rules"].as_array().into_iter().flatten())
-                .collect();
-            let unhealthy: Vec<&&Value> =
-                rules.iter().filter(|rule| rule["health"] != "ok").collect();
-            if rules.len() == count && unhealthy.is_empty() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{} of {count} rules loaded, not healthy: {unhealthy:?}",
-                    rules.len()
-                ))
-            }
-        })
-        .unwrap_or_else(|why| panic!("{why}\n{}", self.output()));
+        prometheus::wait_until_rules_healthy(self.addr, count, SETTLE_LIMIT)
+            .unwrap_or_else(|why| panic!("{why}\n{}", self.output()));
     }
 }

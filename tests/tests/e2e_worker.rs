@@ -247,7 +247,8 @@ fn a_worker_retries_and_dead_letters_redis_jobs_and_feeds_the_generated_rules() 
         .iter()
         .map(|file| rules(&read(&rule_dir.join(file))).len())
         .sum();
-    assert_rules_healthy(prometheus_addr, rule_count);
+    prometheus::wait_until_rules_healthy(prometheus_addr, rule_count, SETTLE_LIMIT)
+        .unwrap_or_else(|why| panic!("{why}\n{}", prometheus_process.output()));
     let p99 = query(
         "histogram_quantile(0.99, sum by (le) (rate(worker_queue_wait_duration_seconds_bucket[1m])))",
     )
@@ -364,27 +365,4 @@ fn values(answer: &Value) -> Vec<f64> {
         .flatten()
         .filter_map(|series| series["value"][1].as_str()?.parse().ok())
         .collect()
-}
-
-/// Every rule is loaded and its last evaluation succeeded.
-fn assert_rules_healthy(addr: SocketAddr, count: usize) {
-    poll(SETTLE_LIMIT, POLL_INTERVAL, || {
-        let answer = prometheus::api(addr, "/api/v1/rules")?;
-        let rules: Vec<&Value> = answer["data"]["groups"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|group| group["rules"].as_array().into_iter().flatten())
-            .collect();
-        let unhealthy: Vec<&&Value> = rules.iter().filter(|rule| rule["health"] != "ok").collect();
-        if rules.len() == count && unhealthy.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{} of {count} rules loaded, not healthy: {unhealthy:?}",
-                rules.len()
-            ))
-        }
-    })
-    .unwrap_or_else(|why| panic!("{why}"));
 }

@@ -236,31 +236,33 @@ pub fn stat(title: &str, description: &str, at: At, queries: Vec<Query>) -> Valu
 }
 
 pub fn datasource_variable() -> Value {
-    json!({
-        "name": "datasource",
-        "label": "Prometheus",
-        "description": "The Prometheus to read: one per environment or cluster.",
-        "type": "datasource",
-        "query": "prometheus",
-        "current": {},
-        "hide": 0,
-        "includeAll": false,
-        "multi": false,
-        "options": [],
-        "refresh": 1,
-        "regex": ""
-    })
+    datasource_choice(
+        "datasource",
+        "Prometheus",
+        "The Prometheus to read: one per environment or cluster.",
+        "prometheus",
+    )
 }
 
 /// The trace data source (Tempo here; pick any tracing data source in the drop-down) that the
 /// latency panels' exemplar links open.
 pub fn traces_variable() -> Value {
+    datasource_choice(
+        "traces",
+        "Traces",
+        "The tracing data source the exemplars' trace ids open in (Tempo, Jaeger, Zipkin...).",
+        "tempo",
+    )
+}
+
+/// A variable choosing a data source of type `plugin`.
+fn datasource_choice(name: &str, label: &str, description: &str, plugin: &str) -> Value {
     json!({
-        "name": "traces",
-        "label": "Traces",
-        "description": "The tracing data source the exemplars' trace ids open in (Tempo, Jaeger, Zipkin...).",
+        "name": name,
+        "label": label,
+        "description": description,
         "type": "datasource",
-        "query": "tempo",
+        "query": plugin,
         "current": {},
         "hide": 0,
         "includeAll": false,
@@ -309,26 +311,37 @@ pub fn label_variables(metric: &str, variables: &[LabelVariable]) -> Vec<Value> 
                 selector(metric, &filters[..index]),
                 variable.name
             );
-            json!({
-                "name": variable.name,
-                "label": variable.title,
-                "description": variable.description,
-                "type": "query",
-                "datasource": datasource(),
-                "definition": definition,
-                "query": definition,
-                "current": { "selected": true, "text": ["All"], "value": ["$__all"] },
-                "hide": 0,
-                "includeAll": true,
-                "allValue": ".*",
-                "multi": true,
-                "options": [],
-                "refresh": 2,
-                "regex": "",
-                "sort": 1
-            })
+            query_variable(
+                variable.name,
+                variable.title,
+                variable.description,
+                &definition,
+            )
         })
         .collect()
+}
+
+/// A multi-value variable of the values `definition` (`label_values(...)`) finds, "All" (`.*`)
+/// by default.
+pub fn query_variable(name: &str, title: &str, description: &str, definition: &str) -> Value {
+    json!({
+        "name": name,
+        "label": title,
+        "description": description,
+        "type": "query",
+        "datasource": datasource(),
+        "definition": definition,
+        "query": definition,
+        "current": { "selected": true, "text": ["All"], "value": ["$__all"] },
+        "hide": 0,
+        "includeAll": true,
+        "allValue": ".*",
+        "multi": true,
+        "options": [],
+        "refresh": 2,
+        "regex": "",
+        "sort": 1
+    })
 }
 
 pub fn dashboard(

@@ -113,13 +113,26 @@ fn sum_over_sources(options: &Options, term: impl Fn(&Source) -> String) -> Stri
 
 /// Calls per second of every function and route with a success target, by objective.
 pub fn calls(options: &Options, window: &str) -> String {
+    rates_with_objective(options, window, |source| {
+        (&source.total, &source.success_target)
+    })
+}
+
+/// The rates of `series` (summed by each source's keys) of the functions and routes with the
+/// target gauge `series` names, by objective.
+fn rates_with_objective(
+    options: &Options,
+    window: &str,
+    series: impl Fn(&Source) -> (&str, &str),
+) -> String {
     let range = range(options, window);
     sum_over_sources(options, |source| {
+        let (rates, target) = series(source);
         with_objective(
-            &format!("sum by ({}) (rate({}[{range}]))", source.keys, source.total),
+            &format!("sum by ({}) (rate({rates}[{range}]))", source.keys),
             &source.keys,
             "",
-            &source.success_target,
+            target,
         )
     })
 }
@@ -140,14 +153,8 @@ pub fn failed_calls(options: &Options, window: &str) -> String {
 /// Calls per second of every function and route with a latency target, by objective (the
 /// histogram's count: every call is timed).
 pub fn timed_calls(options: &Options, window: &str) -> String {
-    let range = range(options, window);
-    sum_over_sources(options, |source| {
-        with_objective(
-            &format!("sum by ({}) (rate({}[{range}]))", source.keys, source.count),
-            &source.keys,
-            "",
-            &source.latency_target,
-        )
+    rates_with_objective(options, window, |source| {
+        (&source.count, &source.latency_target)
     })
 }
 

@@ -1,11 +1,11 @@
 //! `slo.json`: the objectives declared in code, what is left of each budget over 30 days, and
 //! how fast each burns over every recorded window. It reads the series of `slo_rules.yml`.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::alerts::TIERS;
 use crate::grafana::{
-    at, dashboard, datasource, datasource_variable, instant, range, table, timeseries,
+    at, dashboard, datasource_variable, instant, query_variable, range, table, timeseries,
 };
 use crate::objectives::{Kind, WINDOWS, by_objective};
 use crate::options::Options;
@@ -104,25 +104,8 @@ pub fn slo_dashboard(options: &Options) -> Value {
     )
 }
 
-/// A multi-value variable of the values of `name` on the recorded budgets, "All" by default.
+/// A variable of the values of `name` on the recorded budgets, narrowed by `filter`.
 fn variable(name: &str, title: &str, description: &str, filter: &str) -> Value {
     let definition = format!("label_values({{{BUDGETS}{filter}}}, {name})");
-    json!({
-        "name": name,
-        "label": title,
-        "description": description,
-        "type": "query",
-        "datasource": datasource(),
-        "definition": definition,
-        "query": definition,
-        "current": { "selected": true, "text": ["All"], "value": ["$__all"] },
-        "hide": 0,
-        "includeAll": true,
-        "allValue": ".*",
-        "multi": true,
-        "options": [],
-        "refresh": 2,
-        "regex": "",
-        "sort": 1
-    })
+    query_variable(name, title, description, &definition)
 }

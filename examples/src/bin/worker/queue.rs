@@ -111,22 +111,18 @@ impl Queue {
 
     /// `raw` off the processing list and `next` back on the queue, in one transaction.
     pub(crate) fn requeue(&mut self, raw: &str, next: &Message) -> Result<(), RedisError> {
-        redis::pipe()
-            .atomic()
-            .cmd("LREM")
-            .arg(&self.processing)
-            .arg(1)
-            .arg(raw)
-            .ignore()
-            .cmd("LPUSH")
-            .arg(&self.ready)
-            .arg(next.to_string())
-            .ignore()
-            .query(&mut self.connection)
+        let ready = self.ready.clone();
+        self.settle(raw, &ready, &next.to_string())
     }
 
     /// `raw` off the processing list and onto the dead-letter list, in one transaction.
     pub(crate) fn bury(&mut self, raw: &str) -> Result<(), RedisError> {
+        let dead = self.dead.clone();
+        self.settle(raw, &dead, raw)
+    }
+
+    /// `raw` off the processing list and `message` onto `list`, in one transaction.
+    fn settle(&mut self, raw: &str, list: &str, message: &str) -> Result<(), RedisError> {
         redis::pipe()
             .atomic()
             .cmd("LREM")
@@ -135,8 +131,8 @@ impl Queue {
             .arg(raw)
             .ignore()
             .cmd("LPUSH")
-            .arg(&self.dead)
-            .arg(raw)
+            .arg(list)
+            .arg(message)
             .ignore()
             .query(&mut self.connection)
     }
