@@ -232,6 +232,11 @@ fn a_worker_retries_and_dead_letters_redis_jobs_and_feeds_the_generated_rules() 
         ),
         SWEEPS as f64
     );
+    // JobStale counts from the process's start before a job's first success.
+    assert!(
+        count("process_start_time_seconds", &[]) > 0.0,
+        "the worker exports no process_start_time_seconds"
+    );
 
     // Prometheus scraped the same counts, and every rule of every file evaluates.
     poll(SETTLE_LIMIT, POLL_INTERVAL, || {
