@@ -50,6 +50,43 @@ fn floor() -> u64 {
     floor_work(black_box(7))
 }
 
+/// Two raw time-stamp-counter reads and nothing else: the least any measured duration costs,
+/// in the same process as the instrumented calls.
+#[divan::bench(sample_size = NANOS)]
+fn clock() -> u64 {
+    static CLOCK: std::sync::LazyLock<quanta::Clock> = std::sync::LazyLock::new(quanta::Clock::new);
+    let start = CLOCK.raw();
+    CLOCK.raw().wrapping_sub(start)
+}
+
+const BENCH_OBJECTIVE: instrument_metrics::Objective =
+    instrument_metrics::Objective::new("bench").success_rate(99.9);
+
+#[instrument_metrics(objective = BENCH_OBJECTIVE)]
+#[inline(never)]
+fn work_objective(x: u64) -> Result<u64, WorkError> {
+    body_result(x)
+}
+
+#[instrument_metrics(last_success)]
+#[inline(never)]
+fn work_last_success(x: u64) -> Result<u64, WorkError> {
+    body_result(x)
+}
+
+/// `result` with `objective = ..`: nothing is added per call (the objective is rendered at
+/// scrape time), so this row should match `result`.
+#[divan::bench(sample_size = INSTRUMENTED)]
+fn result_objective() -> Result<u64, WorkError> {
+    work_objective(black_box(7))
+}
+
+/// `result` with `last_success`: an `ok` call also reads the wall clock and stores it.
+#[divan::bench(sample_size = INSTRUMENTED)]
+fn result_last_success() -> Result<u64, WorkError> {
+    work_last_success(black_box(7))
+}
+
 /// Counter series registered so far for the render benchmark.
 static SERIES: Mutex<usize> = Mutex::new(0);
 

@@ -206,6 +206,16 @@ pub mod keys {
             "excluded/plain_async",
         ),
     ];
+    /// `#[instrument_metrics]`, two threads on the one function (ns per call per thread).
+    pub const INSTRUMENTED_T2: &str = "instrumented/sync/t=2";
+    /// Two raw time-stamp-counter reads, in the `instrumented` process.
+    pub const CLOCK: &str = "instrumented/clock";
+    /// An axum request without a metrics layer, one thread.
+    pub const HTTP_NONE: &str = "http_none/request_users/t=1";
+    /// The same through axum-prometheus's `PrometheusMetricLayer`.
+    pub const HTTP_AXUM_PROMETHEUS: &str = "http_axum_prometheus/request_users/t=1";
+    /// The same through `HttpMetricsLayer`.
+    pub const HTTP_OURS: &str = "http_ours/request_users/t=1";
     /// Variants whose allocations count: the instrumented ones with the exporter installed.
     pub const ALLOCATIONS_PREFIX: &str = "instrumented/";
 }
@@ -223,6 +233,12 @@ pub struct Summary {
     pub disabled_overhead_ns: f64,
     /// The most allocations per call among the instrumented variants.
     pub allocs_per_call: f64,
+    /// `#[instrument_metrics]`, two threads on one function, ns per call per thread.
+    pub instrumented_t2_ns: f64,
+    /// Two raw clock reads, ns.
+    pub clock_ns: f64,
+    /// An axum request: without a layer, with axum-prometheus, with ours (ns, one thread).
+    pub http_ns: [f64; 3],
 }
 
 impl Summary {
@@ -246,7 +262,34 @@ impl Summary {
             autometrics_ns: get(keys::AUTOMETRICS)?,
             disabled_overhead_ns: get(keys::DISABLED_OVERHEAD)?,
             allocs_per_call: instrumented_allocations,
+            instrumented_t2_ns: get(keys::INSTRUMENTED_T2)?,
+            clock_ns: get(keys::CLOCK)?,
+            http_ns: [
+                get(keys::HTTP_NONE)?,
+                get(keys::HTTP_AXUM_PROMETHEUS)?,
+                get(keys::HTTP_OURS)?,
+            ],
         })
+    }
+
+    /// Per call per thread at two threads over one thread.
+    pub fn t2_over_t1(&self) -> f64 {
+        self.instrumented_t2_ns / self.instrumented_ns
+    }
+
+    /// An instrumented call over two raw clock reads.
+    pub fn over_clock(&self) -> f64 {
+        self.instrumented_ns / self.clock_ns
+    }
+
+    /// What `HttpMetricsLayer` adds to a request, ns.
+    pub fn http_overhead_ns(&self) -> f64 {
+        self.http_ns[2] - self.http_ns[0]
+    }
+
+    /// What our layer adds over what axum-prometheus's adds.
+    pub fn http_vs_axum_prometheus(&self) -> f64 {
+        self.http_overhead_ns() / (self.http_ns[1] - self.http_ns[0])
     }
 
     /// Instrumented over floor: below 1 is faster than the floor.
@@ -265,7 +308,8 @@ impl fmt::Display for Summary {
         write!(
             f,
             "summary: floor_ns={:.1} instrumented_ns={:.1} ratio_vs_floor={:.3} autometrics_ns={:.1} \
-             speedup_vs_autometrics={:.2} disabled_overhead_ns={:.2} allocs_per_call={:.5}",
+             speedup_vs_autometrics={:.2} disabled_overhead_ns={:.2} allocs_per_call={:.5} \
+             t2_over_t1={:.3} over_clock={:.3} http_overhead_ns={:.1} http_vs_axum_prometheus={:.3}",
             self.floor_ns,
             self.instrumented_ns,
             self.ratio_vs_floor(),
@@ -274,6 +318,10 @@ impl fmt::Display for Summary {
             // `-0.00` reads as a sign of something; a difference that rounds to zero is zero.
             self.disabled_overhead_ns + 0.0,
             self.allocs_per_call,
+            self.t2_over_t1(),
+            self.over_clock(),
+            self.http_overhead_ns(),
+            self.http_vs_axum_prometheus(),
         )
     }
 }
@@ -304,9 +352,10 @@ instrumented     fastest       │ slowest       │ median        │ mean     
 │  ╰─ 10000      1.5 ms        │ 3 ms          │ 1.75 ms       │ 1.8 ms        │ 100     │ 100
 ├─ skipped                     │               │               │               │         │
 │  ╰─ gone       (ignored)
+├─ clock        20 ns         │ 30 ns         │ 40 ns         │ 22 ns         │ 100     │ 3200
 ╰─ sync                        │               │               │               │         │
    ├─ t=1        150 ns        │ 300 ns        │ 160 ns        │ 170 ns        │ 100     │ 3200
-   ╰─ t=2        180 ns        │ 400 ns        │ 190 ns        │ 200 ns        │ 100     │ 3200
+   ╰─ t=2        180 ns        │ 400 ns        │ 200 ns        │ 200 ns        │ 100     │ 3200
 
 allocs_per_call instrumented/sync                        0.00000
 allocs_per_call instrumented/async_ready                 0.00100
@@ -316,6 +365,15 @@ disabled         fastest       │ slowest       │ median        │ mean     
 ├─ plain         0.5 ns        │ 1 ns          │ 0.8 ns        │ 0.9 ns        │ 100     │ 102400
 ╰─ sync                        │               │               │               │         │
    ╰─ t=1        0.9 ns        │ 2 ns          │ 1.3 ns        │ 1.4 ns        │ 100     │ 102400
+http_none        fastest       │ slowest       │ median        │ mean          │ samples │ iters
+╰─ request_users               │               │               │               │         │
+   ╰─ t=1        600 ns        │ 900 ns        │ 640 ns        │ 650 ns        │ 100     │ 32
+http_axum_prometheus  fastest  │ slowest       │ median        │ mean          │ samples │ iters
+╰─ request_users               │               │               │               │         │
+   ╰─ t=1        1.7 µs        │ 2 µs          │ 1.84 µs       │ 1.8 µs        │ 100     │ 32
+http_ours        fastest       │ slowest       │ median        │ mean          │ samples │ iters
+╰─ request_users               │               │               │               │         │
+   ╰─ t=1        900 ns        │ 1 µs          │ 940 ns        │ 950 ns        │ 100     │ 32
 ";
 
     #[test]
@@ -361,7 +419,8 @@ disabled         fastest       │ slowest       │ median        │ mean     
         assert_eq!(
             summary.to_string(),
             "summary: floor_ns=248.2 instrumented_ns=160.0 ratio_vs_floor=0.645 autometrics_ns=1600.0 \
-             speedup_vs_autometrics=10.00 disabled_overhead_ns=0.50 allocs_per_call=0.00100"
+             speedup_vs_autometrics=10.00 disabled_overhead_ns=0.50 allocs_per_call=0.00100 \
+             t2_over_t1=1.250 over_clock=4.000 http_overhead_ns=300.0 http_vs_axum_prometheus=0.250"
         );
     }
 

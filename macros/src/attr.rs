@@ -12,7 +12,16 @@ use crate::errors::Errors;
 use crate::list;
 
 /// Every argument the attribute accepts, for error messages.
-const ACCEPTED: &[&str] = &["name", "labels", "buckets", "in_flight", "skip", "crate"];
+const ACCEPTED: &[&str] = &[
+    "name",
+    "labels",
+    "buckets",
+    "in_flight",
+    "objective",
+    "last_success",
+    "skip",
+    "crate",
+];
 
 #[derive(Clone, Default)]
 pub(crate) struct Args {
@@ -24,6 +33,11 @@ pub(crate) struct Args {
     pub(crate) labels: Vec<LabelArg>,
     pub(crate) buckets: Option<Buckets>,
     pub(crate) in_flight: Option<LitBool>,
+    /// `objective = CHECKOUT`: the path to a `const Objective`, and the `objective` token, where
+    /// a threshold that is not a bucket bound is reported.
+    pub(crate) objective: Option<(Ident, Path)>,
+    /// `last_success`, or `last_success = "15m"`.
+    pub(crate) last_success: Option<LastSuccess>,
     /// `skip`: on a method of an instrumented impl block, leave it alone.
     pub(crate) skip: Option<Ident>,
 }
@@ -40,6 +54,12 @@ pub(crate) enum LabelSource {
     Literal(LitStr),
     /// `kind = job.kind`: a value per call, of a type that implements `MetricLabel`.
     Expression(Expr),
+}
+
+#[derive(Clone)]
+pub(crate) struct LastSuccess {
+    /// The expected interval as written; `rules` checks it.
+    pub(crate) interval: Option<LitStr>,
 }
 
 #[derive(Clone)]
@@ -89,6 +109,8 @@ impl Args {
             labels,
             buckets: method.buckets.or_else(|| self.buckets.clone()),
             in_flight: method.in_flight.or_else(|| self.in_flight.clone()),
+            objective: method.objective.or_else(|| self.objective.clone()),
+            last_success: method.last_success.or_else(|| self.last_success.clone()),
             skip: method.skip,
         }
     }
@@ -134,6 +156,8 @@ fn argument(
             })?;
             args.in_flight = Some(flag);
         }
+        "objective" => args.objective = Some(objective(meta)?),
+        "last_success" => args.last_success = Some(last_success(meta)?),
         "skip" => {
             if !meta.input.is_empty() {
                 return Err(meta.error("`skip` takes no value"));
@@ -189,6 +213,40 @@ fn value<'a>(meta: &'a ParseNestedMeta, form: &str) -> syn::Result<ParseStream<'
 fn string(meta: &ParseNestedMeta, form: &str) -> syn::Result<LitStr> {
     value(meta, form)?.parse::<LitStr>().map_err(|error| {
         syn::Error::new(error.span(), format!("expected a string literal: {form}"))
+    })
+}
+
+/// `objective = CHECKOUT`: a path, to a `const` whose type the compiler checks.
+fn objective(meta: &ParseNestedMeta) -> syn::Result<(Ident, Path)> {
+    const FORM: &str =
+        "`objective = CHECKOUT`, the path to a `const` `instrument_metrics::Objective`";
+    let token = meta
+        .path
+        .get_ident()
+        .cloned()
+        .expect("an accepted argument");
+    let value: Expr = value(meta, FORM)?.parse()?;
+    match value {
+        Expr::Path(path) if path.qself.is_none() && path.attrs.is_empty() => Ok((token, path.path)),
+        other => Err(syn::Error::new_spanned(
+            other,
+            format!("expected a path: {FORM}"),
+        )),
+    }
+}
+
+/// `last_success`, or `last_success = "15m"` with an expected interval.
+fn last_success(meta: &ParseNestedMeta) -> syn::Result<LastSuccess> {
+    if meta.input.is_empty() {
+        return Ok(LastSuccess { interval: None });
+    }
+    let interval = string(
+        meta,
+        "`last_success`, or `last_success = \"15m\"` with the interval it is expected to succeed \
+         in (a whole number and s, m, h or d)",
+    )?;
+    Ok(LastSuccess {
+        interval: Some(interval),
     })
 }
 

@@ -7,8 +7,9 @@ use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Block, Expr, Ident, ImplItemFn, Item, Path, ReturnType, Signature, Stmt, Type};
 
-use crate::attr::{Args, LabelSource};
+use crate::attr::{Args, Buckets, LabelSource};
 use crate::body::{self, Captures};
+use crate::docs::{self, FunctionLabel};
 use crate::errors::Errors;
 use crate::target::{self, Target};
 use crate::types::{future_output, return_type};
@@ -49,6 +50,8 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
         (Item::Fn(function), Target::Function) => {
             if args.skip.is_none() {
                 *function.block = instrument(&function.sig, (*function.block).clone(), args, false);
+                let label = FunctionLabel::of(&function.sig);
+                errors.push_result(docs::append(&mut function.attrs, args, &label));
             }
         }
         (Item::Impl(block), Target::Impl) => {
@@ -62,6 +65,7 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
             // `#[async_trait]` below this attribute rewrites each `async fn` after us, and hides
             // the lints that look at a body's last expression, as it does without us.
             let rewritten = block.attrs.iter().any(target::is_async_trait);
+            let self_ty = block.self_ty.clone();
             for method in
                 target::methods(&mut block.items).filter(|method| method.sig.constness.is_none())
             {
@@ -70,6 +74,8 @@ fn expand(args: &Args, mut item: Item, target: Target, errors: &mut Errors) -> T
                     && args.skip.is_none()
                 {
                     method.block = instrument(&method.sig, method.block.clone(), &args, rewritten);
+                    let label = FunctionLabel::in_impl(&self_ty, &method.sig);
+                    errors.push_result(docs::append(&mut method.attrs, &args, &label));
                 }
             }
         }
@@ -122,10 +128,7 @@ fn instrument(sig: &Signature, block: Block, args: &Args, rewritten: bool) -> Bl
 /// The instrumented body; `wrapper` is the span of the closure or `async` block the user's body
 /// runs in.
 fn generate(sig: &Signature, mut block: Block, args: &Args, wrapper: Span) -> Block {
-    let krate = &args
-        .krate
-        .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::instrument_metrics));
+    let krate = &runtime(args);
     let site = call_site(&sig.ident, args, krate);
     let values = label_values(args, krate);
     let never = matches!(&sig.output, ReturnType::Type(_, ty) if matches!(**ty, Type::Never(_)));
@@ -152,7 +155,7 @@ fn generate(sig: &Signature, mut block: Block, args: &Args, wrapper: Span) -> Bl
                 match #krate::__private::in_body::<::core::convert::Infallible, _>(&#guard, #inner).await {}
             });
         }
-        let awaited = awaited(&guard, &return_type(&sig.output), &inner, &values, krate);
+        let awaited = awaited(&guard, &return_type(&sig.output), &inner, &values, args);
         return syn::parse_quote!({ #site #awaited });
     }
     if never {
@@ -171,7 +174,7 @@ fn generate(sig: &Signature, mut block: Block, args: &Args, wrapper: Span) -> Bl
             // the call is recorded inside it, where the `async fn` form records it.
             let user = future.clone();
             let inner = user.to_token_stream();
-            let awaited = awaited(&guard, &future_output(&sig.output), &inner, &[], krate);
+            let awaited = awaited(&guard, &future_output(&sig.output), &inner, &[], args);
             future.block = syn::parse_quote!({ #site #awaited });
             future.block.brace_token = user.block.brace_token;
             future.attrs = Vec::new();
@@ -180,7 +183,7 @@ fn generate(sig: &Signature, mut block: Block, args: &Args, wrapper: Span) -> Bl
         if let Some(tail) = future::tail_async_block(&mut block.stmts) {
             let output = future_output(&sig.output);
             let body = std::mem::replace(tail, Expr::Verbatim(TokenStream::new()));
-            let classify = classify(krate);
+            let classify = classify(args, krate);
             *tail = syn::parse_quote!(#krate::__private::instrument_labelled::<#output, _, _, _>(&__IM_SITE, [#(#values),*], #body, #classify));
             // The call site is two items: the `static` and its registration for `install()`.
             let site: Block = syn::parse_quote!({ #site });
@@ -190,7 +193,7 @@ fn generate(sig: &Signature, mut block: Block, args: &Args, wrapper: Span) -> Bl
     }
     let output = return_type(&sig.output);
     let body = closure(sig, block, wrapper);
-    let classify = classify(krate);
+    let classify = classify(args, krate);
     if values.is_empty() {
         return syn::parse_quote!({
             #site
@@ -210,20 +213,26 @@ fn awaited(
     output: &TokenStream,
     inner: &TokenStream,
     values: &[TokenStream],
-    krate: &Path,
+    args: &Args,
 ) -> TokenStream {
+    let krate = &runtime(args);
     let value = Ident::new("__im_value", Span::mixed_site());
     let enter = if values.is_empty() {
         quote!(__IM_SITE.enter())
     } else {
         quote!(__IM_SITE.enter_with(&[#(#values),*]))
     };
+    let outcome = observed(
+        args,
+        krate,
+        quote!(#krate::__private::Classify(&#value).outcome()),
+    );
     quote! {
         let #guard = #enter;
         // Typed, so that when the body does not compile, `Classify` below is not checked
         // against an unknown type (which would add a misleading error).
         let #value: #output = #krate::__private::in_body::<#output, _>(&#guard, #inner).await;
-        #guard.finish(#krate::__private::Classify(&#value).outcome());
+        #guard.finish(#outcome);
         #value
     }
 }
@@ -263,6 +272,13 @@ fn label_values(args: &Args, krate: &Path) -> Vec<TokenStream> {
         .collect()
 }
 
+/// The path to the runtime: `crate = ..`, or `::instrument_metrics`.
+fn runtime(args: &Args) -> Path {
+    args.krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::instrument_metrics))
+}
+
 /// The function's `static` call site. `locate` is a function declared inside it, whose
 /// `type_name` tells the runtime the path of the instrumented function, impl type included.
 fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
@@ -295,15 +311,12 @@ fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
         spec.extend(quote!(.argument_labels(&[#(#from_arguments),*])));
     }
     if let Some(buckets) = &args.buckets {
-        let bounds = buckets
-            .bounds
-            .iter()
-            .map(|bound| proc_macro2::Literal::f64_suffixed(bound.seconds));
-        spec.extend(quote!(.buckets(&[#(#bounds),*])));
+        spec.extend(bucket_list(buckets));
     }
     if let Some(in_flight) = &args.in_flight {
         spec.extend(quote!(.in_flight(#in_flight)));
     }
+    let objective = objective_site(args, krate);
     quote! {
         static __IM_SITE: #krate::__private::CallSite = #krate::__private::CallSite::new(
             #name,
@@ -318,11 +331,91 @@ fn call_site(ident: &Ident, args: &Args, krate: &Path) -> TokenStream {
         #[#krate::__private::linkme::distributed_slice(#krate::__private::CALL_SITES)]
         #[linkme(crate = #krate::__private::linkme)]
         static __IM_REGISTRATION: &#krate::__private::CallSite = &__IM_SITE;
+        #objective
+    }
+}
+
+/// `.buckets(&[..])`: the literal bounds, for the call site and the objective site alike.
+fn bucket_list(buckets: &Buckets) -> TokenStream {
+    let bounds = buckets
+        .bounds
+        .iter()
+        .map(|bound| proc_macro2::Literal::f64_suffixed(bound.seconds));
+    quote!(.buckets(&[#(#bounds),*]))
+}
+
+/// `objective = ..` and `last_success`: a `static` of what they add, read at scrape time, and
+/// with literal `buckets` a `const` that fails the build when the objective's latency threshold
+/// is not one of them (on the `objective` token).
+fn objective_site(args: &Args, krate: &Path) -> TokenStream {
+    if args.objective.is_none() && args.last_success.is_none() {
+        return TokenStream::new();
+    }
+    let mut spec = TokenStream::new();
+    let mut check = TokenStream::new();
+    if let Some(family) = &args.name {
+        spec.extend(quote!(.family(#family)));
+    }
+    if let Some(buckets) = &args.buckets {
+        spec.extend(bucket_list(buckets));
+    }
+    if let Some((token, path)) = &args.objective {
+        // Spanned on the path, so that a `const` of another type is reported there.
+        let objective = quote_spanned!(path.span()=> &#path);
+        spec.extend(quote!(.objective(#objective)));
+        if let Some(buckets) = &args.buckets {
+            // Rounded as the runtime compares a threshold with a bound: to the nanosecond.
+            let nanos = buckets.bounds.iter().map(|bound| {
+                proc_macro2::Literal::u64_suffixed((bound.seconds * 1e9).round() as u64)
+            });
+            // The call's tokens all carry the `objective` token's span, so the compiler reports
+            // a failed check there.
+            let call = quote_spanned!(token.span()=> latency_is_a_bucket_bound(#objective, &[#(#nanos),*]));
+            check = quote! {
+                const _: () = {
+                    use #krate::__private::latency_is_a_bucket_bound;
+                    #call
+                };
+            };
+        }
+    }
+    if let Some(last_success) = &args.last_success {
+        let interval = match &last_success.interval {
+            Some(interval) => {
+                let seconds =
+                    rules::interval_seconds(&interval.value()).expect("rules checked the interval");
+                quote!(::core::option::Option::Some(#seconds))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        spec.extend(quote!(.last_success(#interval)));
+    }
+    quote! {
+        static __IM_OBJECTIVE: #krate::__private::ObjectiveSite =
+            #krate::__private::ObjectiveSite::new(::core::module_path!(), || __IM_SITE.function())#spec;
+        #[#krate::__private::linkme::distributed_slice(#krate::__private::OBJECTIVE_SITES)]
+        #[linkme(crate = #krate::__private::linkme)]
+        static __IM_OBJECTIVE_REGISTRATION: &#krate::__private::ObjectiveSite = &__IM_OBJECTIVE;
+        #check
     }
 }
 
 /// Classifies the output where its type is concrete, so any spelling of `Result` is recognised.
-fn classify(krate: &Path) -> TokenStream {
+fn classify(args: &Args, krate: &Path) -> TokenStream {
     let output = Ident::new("__im_output", Span::mixed_site());
-    quote!(|#output| #krate::__private::Classify(#output).outcome())
+    let outcome = observed(
+        args,
+        krate,
+        quote!(#krate::__private::Classify(#output).outcome()),
+    );
+    quote!(|#output| #outcome)
+}
+
+/// The `outcome` of a call, noted as a success first for a function with `last_success`: only
+/// those read the wall clock.
+fn observed(args: &Args, krate: &Path, outcome: TokenStream) -> TokenStream {
+    match &args.last_success {
+        Some(_) => quote!(#krate::__private::last_success(&__IM_OBJECTIVE, #outcome)),
+        None => outcome,
+    }
 }

@@ -26,6 +26,8 @@
 //!   fn` awaits, which parameters the closure it runs in must move.
 //! - `types.rs`: the function's types written in the body (`impl Trait` inferred, named
 //!   lifetimes `'_`).
+//! - `docs.rs`: the "Metrics" section appended to a documented function's rustdoc (queries,
+//!   and graph links when `PROMETHEUS_URL` is set at build time).
 //! - `derive.rs`: `#[derive(MetricLabel)]`, parse, check and expand in one small file; on error
 //!   a placeholder impl comes with the errors. Its `crate = ..` is read as the attribute's is.
 //! - `errors.rs`: the one error collector.
@@ -34,7 +36,8 @@
 //!
 //! ```text
 //! lib -> expand -> rules -> attr -> list -> errors
-//!        expand -> attr, body, target, future, types, errors
+//!        expand -> attr, body, docs, target, future, types, errors
+//!                  docs -> attr
 //!                  body -> types -> future
 //!                  rules -> errors, attr -> errors
 //! lib -> derive -> attr, errors
@@ -46,6 +49,7 @@
 mod attr;
 mod body;
 mod derive;
+mod docs;
 mod errors;
 mod expand;
 mod future;
@@ -67,6 +71,8 @@ use proc_macro::TokenStream;
 ///     labels(pipeline = "ingest", kind = job.kind, retry),  // literal, expression, `retry = retry`
 ///     buckets = [0.005, 0.05, 0.5, 5],           // this function's histogram bounds, in seconds
 ///     in_flight = false,                          // no in-flight gauge
+///     objective = CHECKOUT,                       // a `const Objective` this function counts towards
+///     last_success = "15m",                       // or `last_success`: the time of its last ok call
 ///     crate = my_facade::instrument_metrics,      // the runtime, reached through a re-export
 /// )]                                              // (or a string: crate = "my_facade::instrument_metrics")
 /// #[instrument_metrics(skip)]                     // on a method of an instrumented impl block
@@ -74,7 +80,9 @@ use proc_macro::TokenStream;
 ///
 /// - `name`: `[a-zA-Z_][a-zA-Z0-9_]*` (ASCII only), not starting with `__`, without the suffixes
 ///   the crate adds or Prometheus gives meaning (`_total`, `_count`, `_sum`, `_bucket`,
-///   `_seconds`, `_in_flight`).
+///   `_seconds`, `_in_flight`, `_objective_info`, `_objective_success_target`,
+///   `_objective_latency_target`, `_last_success_timestamp_seconds`,
+///   `_last_success_expected_interval_seconds`).
 /// - `labels`: names of ASCII letters, digits and `_` (a Rust identifier may be Unicode, a
 ///   Prometheus label name may not), not reserved (`function`, `module`, `result`, `error`, `le`,
 ///   `quantile`, `job`, `instance`, `__*`) and not repeated; values that are non-empty string
@@ -83,12 +91,25 @@ use proc_macro::TokenStream;
 ///   `String`, `&str` or integer value is a compile error on the expression: label values must
 ///   come from a bounded set.
 /// - `buckets`: number literals, at least one, positive, finite, strictly increasing.
+/// - `objective`: a path to a `const` `instrument_metrics::Objective`; with literal `buckets`,
+///   its latency threshold must be one of them (a compile error on `objective` otherwise),
+///   without, one of the default buckets (`install()` returns an error naming the function).
+///   Adds `<name>_objective_info{function,module,objective,..} 1`, and the targets as values,
+///   `<name>_objective_success_target` and `<name>_objective_latency_target{..,le}`.
+/// - `last_success`: adds `<name>_last_success_timestamp_seconds`, the Unix time of the last
+///   `ok` call (0 before the first); `last_success = "15m"` also
+///   `<name>_last_success_expected_interval_seconds`. The interval is a whole number above zero
+///   and a unit, `s`, `m`, `h` or `d`.
 /// - `crate`: a path, or a string literal holding one (as `#[serde(crate = "..")]` takes it).
 /// - On an `impl` block, the arguments apply to every method but `const fn`s; a method's own
 ///   attribute overrides them argument by argument (labels by name), and `skip` opts it out.
 ///
 /// A function returning `Result<T, E>` whose `E` implements `MetricLabel` counts each error with
 /// `error="<variant>"`.
+///
+/// A function with doc comments gets a "Metrics" section appended to them: the queries for its
+/// call rate, error ratio and p99 latency, linked to their graphs when `PROMETHEUS_URL` is set
+/// at build time. A function without docs gets none, so `missing_docs` still reports it.
 ///
 /// Every mistake is a compile error on the offending token, all of one attribute's mistakes
 /// together, with the original item still emitted so no other errors follow. The

@@ -7,7 +7,7 @@ use instrument_metrics_names::{
 };
 use syn::ext::IdentExt;
 
-use crate::attr::{Args, Bound, LabelSource};
+use crate::attr::{Args, Bound, LabelSource, LastSuccess};
 use crate::errors::Errors;
 
 pub(crate) fn validate(args: &Args, errors: &mut Errors) {
@@ -81,11 +81,21 @@ pub(crate) fn validate(args: &Args, errors: &mut Errors) {
             }
         }
     }
+    if let Some(LastSuccess {
+        interval: Some(interval),
+        ..
+    }) = &args.last_success
+        && let Err(message) = interval_seconds(&interval.value())
+    {
+        errors.push(syn::Error::new(interval.span(), message));
+    }
     if let Some(skip) = &args.skip {
         let others = args.name.is_some()
             || !args.labels.is_empty()
             || args.buckets.is_some()
             || args.in_flight.is_some()
+            || args.objective.is_some()
+            || args.last_success.is_some()
             || args.krate.is_some();
         if others {
             errors.push(syn::Error::new(
@@ -93,6 +103,39 @@ pub(crate) fn validate(args: &Args, errors: &mut Errors) {
                 "`skip` leaves the function uninstrumented; it takes no other arguments",
             ));
         }
+    }
+}
+
+/// The seconds of an expected interval, `"15m"`: a whole number above zero and one unit, `s`,
+/// `m`, `h` or `d`; what is wrong and what to write otherwise.
+pub(crate) fn interval_seconds(written: &str) -> Result<u64, String> {
+    const FORM: &str = "a whole number and a unit, s, m, h or d, such as \"15m\"";
+    let digits = written.trim_end_matches(|c: char| !c.is_ascii_digit());
+    let unit = &written[digits.len()..];
+    let per_unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "" => return Err(format!("the interval needs a unit: {FORM}")),
+        other => {
+            return Err(format!("`{other}` is not a unit of the interval: {FORM}"));
+        }
+    };
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(format!("`{written}` is not an interval: {FORM}"));
+    }
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|count| count.checked_mul(per_unit))
+    {
+        Some(0) => Err(format!(
+            "the interval must be above zero, not `{written}`: it is how often the function is \
+             expected to succeed"
+        )),
+        Some(seconds) => Ok(seconds),
+        None => Err(format!("`{written}` is too long an interval")),
     }
 }
 
@@ -174,6 +217,28 @@ mod tests {
     fn scrape_target_labels_are_reserved() {
         for name in SCRAPE_TARGET_LABELS {
             assert!(RESERVED_LABELS.contains(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn intervals() {
+        use super::interval_seconds;
+        assert_eq!(interval_seconds("15m"), Ok(900));
+        assert_eq!(interval_seconds("30s"), Ok(30));
+        assert_eq!(interval_seconds("2h"), Ok(7_200));
+        assert_eq!(interval_seconds("1d"), Ok(86_400));
+        for bad in [
+            "15",
+            "m",
+            "0m",
+            "1.5h",
+            "15min",
+            "-1m",
+            "15 m",
+            "",
+            "99999999999999999999d",
+        ] {
+            assert!(interval_seconds(bad).is_err(), "{bad}");
         }
     }
 

@@ -16,6 +16,19 @@ pub const CALLS_SUFFIX: &str = "_total";
 pub const DURATION_SUFFIX: &str = "_duration_seconds";
 /// The suffix of the in-flight gauge: `<family>_in_flight`.
 pub const IN_FLIGHT_SUFFIX: &str = "_in_flight";
+/// The suffix of the objective gauge, `<family>_objective_info`: one series per function that
+/// names an objective, its targets in the labels.
+pub const OBJECTIVE_INFO_SUFFIX: &str = "_objective_info";
+/// The suffix of the success target gauge, `<family>_objective_success_target`: the objective's
+/// success-rate target as the sample value (`0.999`), for rules that compute `1 - target`.
+pub const OBJECTIVE_SUCCESS_TARGET_SUFFIX: &str = "_objective_success_target";
+/// The suffix of the latency target gauge, `<family>_objective_latency_target`: the share of
+/// calls that must be faster than its `le` as the sample value (`0.99`).
+pub const OBJECTIVE_LATENCY_TARGET_SUFFIX: &str = "_objective_latency_target";
+/// The suffix of the last-success gauge, `<family>_last_success_timestamp_seconds`.
+pub const LAST_SUCCESS_SUFFIX: &str = "_last_success_timestamp_seconds";
+/// The suffix of the expected-interval gauge, `<family>_last_success_expected_interval_seconds`.
+pub const EXPECTED_INTERVAL_SUFFIX: &str = "_last_success_expected_interval_seconds";
 
 /// Suffixes a family base name must not end in: the crate appends them (a hand-written one would
 /// double up, `x_total_total`), or Prometheus gives them meaning (`_count`, `_sum`, `_bucket`).
@@ -24,8 +37,14 @@ pub const RESERVED_SUFFIXES: &[&str] = &[
     "_count",
     "_sum",
     "_bucket",
+    // Before `_seconds`, which they end in, so that an error names the whole suffix.
+    LAST_SUCCESS_SUFFIX,
+    EXPECTED_INTERVAL_SUFFIX,
     "_seconds",
     IN_FLIGHT_SUFFIX,
+    OBJECTIVE_INFO_SUFFIX,
+    OBJECTIVE_SUCCESS_TARGET_SUFFIX,
+    OBJECTIVE_LATENCY_TARGET_SUFFIX,
 ];
 
 /// HELP of `<family>_total`.
@@ -35,6 +54,31 @@ pub const CALLS_HELP: &str =
 pub const DURATION_HELP: &str = "Duration of calls of instrumented functions, in seconds.";
 /// HELP of `<family>_in_flight`.
 pub const IN_FLIGHT_HELP: &str = "Calls of instrumented functions currently running.";
+/// HELP of `<family>_objective_info`.
+pub const OBJECTIVE_INFO_HELP: &str =
+    "The objective an instrumented function counts towards: always 1, its targets in the labels.";
+/// HELP of `<family>_objective_success_target`.
+pub const OBJECTIVE_SUCCESS_TARGET_HELP: &str = "The share of calls of an instrumented function that must not fail (error or panic): its objective's target.";
+/// HELP of `<family>_objective_latency_target`.
+pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of calls of an instrumented function that must end within le seconds: its objective's target.";
+/// HELP of `<family>_last_success_timestamp_seconds`.
+pub const LAST_SUCCESS_HELP: &str =
+    "Unix time of the last ok call of an instrumented function, in seconds; 0 before the first.";
+/// HELP of `<family>_last_success_expected_interval_seconds`.
+pub const EXPECTED_INTERVAL_HELP: &str =
+    "How often an instrumented function is expected to succeed, in seconds.";
+
+/// The labels of the objective gauges (`<family>_objective_info`, `http_objective_info`).
+pub mod objective {
+    /// The objective's name.
+    pub const NAME: &str = "objective";
+    /// The success-rate target, as a fraction (`0.999`); only when the objective has one.
+    pub const SUCCESS_TARGET: &str = "success_target";
+    /// The share of calls that must be faster than `latency_le`, as a fraction (`0.99`).
+    pub const LATENCY_TARGET: &str = "latency_target";
+    /// The latency threshold, written exactly as the duration histogram's `le` of that bound.
+    pub const LATENCY_LE: &str = "latency_le";
+}
 
 /// The labels the crate sets on every function's series.
 pub mod label {
@@ -46,6 +90,9 @@ pub mod label {
     pub const RESULT: &str = "result";
     /// The error variant, for an `Err` whose type is a `MetricLabel`.
     pub const ERROR: &str = "error";
+    /// The upper bound of a histogram bucket; also the latency threshold of
+    /// `<family>_objective_latency_target`, written the same way.
+    pub const LE: &str = "le";
 }
 
 /// The labels a scrape attaches to every series of a target: a series carrying its own has it
@@ -61,7 +108,7 @@ pub const RESERVED_LABELS: &[&str] = &[
     label::MODULE,
     label::RESULT,
     label::ERROR,
-    "le",
+    label::LE,
     "quantile",
     SCRAPE_TARGET_LABELS[0],
     SCRAPE_TARGET_LABELS[1],
@@ -79,6 +126,21 @@ pub mod http {
     pub const RESPONSE_SIZE: &str = "http_response_size_bytes";
     /// Requests being served.
     pub const IN_PROGRESS: &str = "http_requests_in_progress";
+    /// The objectives of routes: one series per route and objective, always 1.
+    pub const OBJECTIVE_INFO: &str = "http_objective_info";
+    /// HELP of [`OBJECTIVE_INFO`].
+    pub const OBJECTIVE_INFO_HELP: &str =
+        "The objective an HTTP route counts towards: always 1, its targets in the labels.";
+    /// A route's success-rate target, as the sample value (a 5xx status is a failure).
+    pub const OBJECTIVE_SUCCESS_TARGET: &str = "http_objective_success_target";
+    /// HELP of [`OBJECTIVE_SUCCESS_TARGET`].
+    pub const OBJECTIVE_SUCCESS_TARGET_HELP: &str = "The share of requests to an HTTP route that must not fail (5xx status): its objective's target.";
+    /// A route's latency target, as the sample value, its threshold in `le`.
+    pub const OBJECTIVE_LATENCY_TARGET: &str = "http_objective_latency_target";
+    /// HELP of [`OBJECTIVE_LATENCY_TARGET`].
+    pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of requests to an HTTP route that must end within le seconds: its objective's target.";
+    /// The label of the route template.
+    pub const HANDLER: &str = "handler";
     /// Duration buckets of [`DURATION`], in seconds.
     pub const BUCKETS: &[f64] = &[0.05, 0.1, 0.3, 1.0, 3.0, 5.0];
     /// The `handler` of a request no route matched.

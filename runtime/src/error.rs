@@ -33,6 +33,15 @@ pub enum Error {
     },
     /// A background thread could not be started.
     Spawn(io::Error),
+    /// An instrumented function's objective does not fit it: its latency threshold is not one of
+    /// the function's duration buckets, or another function has an objective of the same name
+    /// with other targets.
+    Objective {
+        /// The function, `module::function`.
+        function: String,
+        /// What is wrong.
+        detail: String,
+    },
     /// A push to the Pushgateway failed.
     Push {
         /// The gateway's URL.
@@ -55,6 +64,7 @@ impl fmt::Display for Error {
             ),
             Error::Bind { addr, source } => write!(f, "cannot listen for /metrics on {addr}: {source}"),
             Error::Spawn(source) => write!(f, "cannot start the metrics thread: {source}"),
+            Error::Objective { function, detail } => write!(f, "the objective of {function}: {detail}"),
             Error::Push { gateway, detail } => write!(f, "push to {gateway} failed: {detail}"),
         }
     }

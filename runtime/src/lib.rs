@@ -80,7 +80,9 @@ mod serve;
 
 pub use instrument_metrics_macros::MetricLabel;
 pub use instrument_metrics_macros::instrument_metrics;
-pub use model::MetricLabel;
+#[cfg(feature = "exporter")]
+pub use model::TraceContext;
+pub use model::{MetricLabel, Objective};
 
 #[cfg(feature = "exporter")]
 pub use config::{Builder, DEFAULT_BUCKETS};

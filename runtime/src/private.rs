@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-pub use crate::model::{LabelValue, Outcome};
+pub use crate::exposition::{OBJECTIVE_SITES, ObjectiveSite};
+pub use crate::model::{LabelValue, Objective, Outcome};
 pub use crate::record::{
     CallSite, Classified, Classify, Guard, InBody, Instrumented, NotAResult, Unlabelled,
 };
@@ -72,4 +73,34 @@ where
     C: FnOnce(&R) -> Classified,
 {
     Instrumented::new(site, labels, future, classify)
+}
+
+/// The outcome of a call of a function with `last_success`, handed on after noting an `ok` one:
+/// only such functions read the wall clock, and only on success.
+#[inline]
+pub fn last_success(site: &ObjectiveSite, classified: Classified) -> Classified {
+    if classified.outcome() == Outcome::Ok {
+        site.succeeded();
+    }
+    classified
+}
+
+/// Evaluated in a `const` when the attribute lists `buckets` (as nanoseconds): an objective's
+/// latency threshold must be one of them, or the build fails here.
+pub const fn latency_is_a_bucket_bound(objective: &Objective, bounds_nanos: &[u64]) {
+    let Some((threshold, _)) = objective.latency_target() else {
+        return;
+    };
+    let nanos = threshold.as_nanos();
+    let mut index = 0;
+    while index < bounds_nanos.len() {
+        if bounds_nanos[index] as u128 == nanos {
+            return;
+        }
+        index += 1;
+    }
+    panic!(
+        "the objective's latency threshold is not one of this function's `buckets`: add it to \
+         the buckets, or choose one of them as the threshold"
+    );
 }

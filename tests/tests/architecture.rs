@@ -12,7 +12,7 @@ const RUNTIME_LAYERS: &[(&str, &[&str])] = &[
     ("model", &[]),
     ("exposition", &["model"]),
     ("record", &["model", "exposition"]),
-    ("http", &["model", "record"]),
+    ("http", &["model", "exposition", "record"]),
     ("error", &[]),
     ("config", &["model", "exposition", "record", "error"]),
     (
@@ -26,7 +26,7 @@ const RUNTIME_LAYERS: &[(&str, &[&str])] = &[
             "__private",
         ],
     ),
-    ("__private", &["model", "record"]),
+    ("__private", &["model", "exposition", "record"]),
     ("testing", &[]),
 ];
 

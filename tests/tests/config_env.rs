@@ -63,6 +63,16 @@ fn invalid_values_are_errors_naming_variable_and_value_and_install_nothing() {
     assert_invalid(Builder::from_env(), ENABLE_METRICS, "maybe");
     assert_invalid(instrument_metrics::install(), ENABLE_METRICS, "maybe");
 
+    unset(ENABLE_METRICS);
+    set("METRICS_EXEMPLARS", "sometimes");
+    assert_invalid(Builder::from_env(), "METRICS_EXEMPLARS", "sometimes");
+    assert_invalid(
+        instrument_metrics::install(),
+        "METRICS_EXEMPLARS",
+        "sometimes",
+    );
+    unset("METRICS_EXEMPLARS");
+
     assert_eq!(
         threads_named(RUNTIME_THREADS),
         0,

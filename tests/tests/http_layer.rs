@@ -699,3 +699,94 @@ async fn excluded_routes_are_not_recorded() {
         expect(&[("GET", "200", 1.0)])
     );
 }
+
+/// Eight tasks on a four-worker runtime send requests to one route at once; the statuses, the
+/// body sizes, the histogram's count and the requests in progress are exact, including while
+/// eight requests are held open.
+#[test]
+fn concurrent_requests_count_exactly() {
+    const TASKS: u64 = 8;
+    const REQUESTS: u64 = 1_000;
+    exporter();
+    let handler = "/hammer/{code}";
+    let hold = Arc::new((
+        tokio::sync::Barrier::new(TASKS as usize + 1),
+        tokio::sync::Barrier::new(TASKS as usize + 1),
+    ));
+    let held = Arc::clone(&hold);
+    let app = Router::new()
+        .route(
+            handler,
+            post(move |Path(code): Path<u16>, body: Bytes| {
+                let hold = Arc::clone(&held);
+                async move {
+                    if code == 202 {
+                        hold.0.wait().await;
+                        hold.1.wait().await;
+                    }
+                    let status = StatusCode::from_u16(code).expect("a status code");
+                    (status, vec![b'r'; body.len() * 2])
+                }
+            }),
+        )
+        .layer(HttpMetricsLayer::new());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(4)
+        .enable_time()
+        .build()
+        .expect("a runtime");
+    let in_progress_while_held = runtime.block_on(async {
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let app = app.clone();
+                tokio::spawn(async move {
+                    for i in 0..REQUESTS {
+                        let code = [200, 404, 503, 418][(i % 4) as usize];
+                        let body = Body::from(vec![b'q'; (i % 7) as usize]);
+                        let uri = format!("/hammer/{code}");
+                        let (status, _) = exchange(&app, request("POST", &uri, body)).await;
+                        assert_eq!(status.as_u16(), code);
+                    }
+                    exchange(&app, request("POST", "/hammer/202", Body::empty())).await
+                })
+            })
+            .collect();
+        // Bounded: a task that failed never arrives.
+        let arrived = tokio::time::timeout(Duration::from_secs(60), hold.0.wait()).await;
+        assert!(arrived.is_ok(), "the held requests did not all arrive");
+        let held = in_progress(handler);
+        hold.1.wait().await;
+        for task in tasks {
+            assert_eq!(task.await.expect("no task panics").0, StatusCode::ACCEPTED);
+        }
+        held
+    });
+    assert_eq!(
+        in_progress_while_held,
+        BTreeMap::from([("POST".into(), TASKS as f64)])
+    );
+    let quarter = (TASKS * REQUESTS / 4) as f64;
+    assert_eq!(
+        requests(handler),
+        expect(&[
+            ("POST", "200", quarter),
+            ("POST", "202", TASKS as f64),
+            ("POST", "404", quarter),
+            ("POST", "418", quarter),
+            ("POST", "503", quarter),
+        ])
+    );
+    assert_eq!(in_progress(handler), BTreeMap::from([("POST".into(), 0.0)]));
+    let total = (TASKS * (REQUESTS + 1)) as f64;
+    let received = (TASKS * (0..REQUESTS).map(|i| i % 7).sum::<u64>()) as f64;
+    assert_eq!(
+        summary("http_request_size_bytes", handler),
+        Some((received, total))
+    );
+    assert_eq!(
+        summary("http_response_size_bytes", handler),
+        Some((2.0 * received, total))
+    );
+    let buckets = duration_buckets(handler, "POST");
+    assert_eq!(buckets.last().map(|(_, count)| *count), Some(total));
+}

@@ -47,6 +47,18 @@ fn main() -> ExitCode {
     for (name, per_call) in &allocations {
         println!("{name:<40} {per_call:>12.5}");
     }
+    let http = |binary: &str| allocations.get(&format!("{binary}/request")).copied();
+    if let Some(none) = http("http_none") {
+        for layer in ["http_axum_prometheus", "http_ours", "http_identity"] {
+            if let Some(with) = http(layer) {
+                println!(
+                    "{:<40} {:>12.5}",
+                    format!("{layer}: added by the layer"),
+                    with - none
+                );
+            }
+        }
+    }
     println!();
 
     match Summary::compute(&medians, &allocations) {

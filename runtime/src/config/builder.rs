@@ -8,8 +8,8 @@ use regex_lite::Regex;
 use super::defaults::{self, DEFAULT_ADDR, DEFAULT_BUCKETS, DEFAULT_PUSH_INTERVAL};
 use super::env::{
     self, ENABLE_METRICS, METRICS_ADDR, METRICS_AUTH_TOKEN, METRICS_BUCKETS, METRICS_CUSTOM_LABELS,
-    METRICS_EXCLUDED_HANDLERS, METRICS_NAMESPACE, METRICS_PUSH_GATEWAY, METRICS_PUSH_INTERVAL,
-    METRICS_PUSH_JOB, METRICS_SUBSYSTEM,
+    METRICS_EXCLUDED_HANDLERS, METRICS_EXEMPLARS, METRICS_NAMESPACE, METRICS_PUSH_GATEWAY,
+    METRICS_PUSH_INTERVAL, METRICS_PUSH_JOB, METRICS_SUBSYSTEM,
 };
 use super::gateway::Gateway;
 use super::parse::{
@@ -19,6 +19,8 @@ use super::parse::{
 use super::validated::{Config, Serving};
 use crate::error::Error;
 use crate::exposition::BuildInfo;
+use crate::exposition::exemplar::Source;
+use crate::model::TraceContext;
 
 /// The settings of [`install`](crate::install), in code. Start from [`Builder::from_env`] and
 /// override: settings made in code win over the environment.
@@ -51,6 +53,8 @@ pub struct Builder {
     push_interval: Duration,
     push_job: Option<String>,
     build_info: Option<BuildInfo>,
+    exemplars: bool,
+    exemplar_source: Option<ExemplarSource>,
     /// The first invalid value given to a setter, returned by `install`.
     error: Option<Error>,
 }
@@ -71,6 +75,8 @@ impl Default for Builder {
             push_interval: DEFAULT_PUSH_INTERVAL,
             push_job: None,
             build_info: None,
+            exemplars: false,
+            exemplar_source: None,
             error: None,
         }
     }
@@ -85,7 +91,8 @@ impl Builder {
     /// The defaults overridden by the environment: `ENABLE_METRICS`, `METRICS_ADDR`,
     /// `METRICS_NAMESPACE`, `METRICS_SUBSYSTEM`, `METRICS_EXCLUDED_HANDLERS`,
     /// `METRICS_CUSTOM_LABELS`, `METRICS_BUCKETS`, `METRICS_AUTH_TOKEN`, `METRICS_PUSH_GATEWAY`,
-    /// `METRICS_PUSH_INTERVAL` and `METRICS_PUSH_JOB`. Unset and empty variables keep defaults.
+    /// `METRICS_PUSH_INTERVAL`, `METRICS_PUSH_JOB` and `METRICS_EXEMPLARS`. Unset and empty
+    /// variables keep defaults.
     ///
     /// # Errors
     ///
@@ -130,6 +137,9 @@ impl Builder {
         }
         if let Some(value) = env::var(METRICS_PUSH_JOB)? {
             builder.push_job = Some(parse_push_job(METRICS_PUSH_JOB, &value)?);
+        }
+        if let Some(value) = env::var(METRICS_EXEMPLARS)? {
+            builder.exemplars = parse_bool(METRICS_EXEMPLARS, &value)?;
         }
         Ok(builder)
     }
@@ -260,6 +270,43 @@ impl Builder {
         self
     }
 
+    /// Attaches exemplars (trace ids) to the duration histograms' buckets, served in the
+    /// OpenMetrics format to scrapes that ask for it (`METRICS_EXEMPLARS`; default off). HTTP
+    /// requests take theirs from the `traceparent` header; instrumented functions from
+    /// [`exemplar_source`](Builder::exemplar_source), or else the current OpenTelemetry context
+    /// (feature `opentelemetry`).
+    #[must_use]
+    pub fn exemplars(mut self, enabled: bool) -> Self {
+        self.exemplars = enabled;
+        self
+    }
+
+    /// Where instrumented functions find the trace they run in, for exemplars: called on the
+    /// calling thread at the end of a call, at most about once a millisecond per bucket.
+    /// Replaces the OpenTelemetry context of feature `opentelemetry`.
+    ///
+    /// ```no_run
+    /// use instrument_metrics::TraceContext;
+    ///
+    /// fn current_trace() -> Option<TraceContext> {
+    ///     None // ask your tracing system here
+    /// }
+    ///
+    /// let exporter = instrument_metrics::Builder::from_env()?
+    ///     .exemplars(true)
+    ///     .exemplar_source(current_trace)
+    ///     .install()?;
+    /// # Ok::<(), instrument_metrics::Error>(())
+    /// ```
+    #[must_use]
+    pub fn exemplar_source(
+        mut self,
+        source: impl Fn() -> Option<TraceContext> + Send + Sync + 'static,
+    ) -> Self {
+        self.exemplar_source = Some(ExemplarSource(std::sync::Arc::new(source)));
+        self
+    }
+
     /// The validated configuration: the first invalid value a setter was given, or every
     /// setting with its defaults applied.
     pub(crate) fn into_config(self) -> Result<Config, Error> {
@@ -290,6 +337,11 @@ impl Builder {
             buckets: self.buckets,
             auth_token: self.auth_token,
             build_info: self.build_info.unwrap_or_else(defaults::build_info),
+            exemplars: self.exemplars.then(|| {
+                self.exemplar_source
+                    .map(|ExemplarSource(source)| source)
+                    .or_else(defaults::exemplar_source)
+            }),
         })
     }
 
@@ -302,5 +354,14 @@ impl Builder {
                 None
             }
         }
+    }
+}
+
+/// A user's trace context hook; shown by `Builder`'s `Debug` without its contents.
+struct ExemplarSource(Source);
+
+impl std::fmt::Debug for ExemplarSource {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str("ExemplarSource(..)")
     }
 }

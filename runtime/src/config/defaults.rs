@@ -4,6 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use crate::exposition::BuildInfo;
+use crate::exposition::exemplar::Source;
 
 /// Default duration buckets, in seconds.
 pub const DEFAULT_BUCKETS: &[f64] = &[
@@ -30,4 +31,15 @@ pub(crate) fn push_job() -> String {
 /// What `build_info` reports when it is not told: the executable's name, version `unknown`.
 pub(crate) fn build_info() -> BuildInfo {
     BuildInfo::new(&push_job(), "unknown", None)
+}
+
+/// Where instrumented functions find their trace without a user hook: the current
+/// OpenTelemetry context (feature `opentelemetry`), or nowhere.
+pub(crate) fn exemplar_source() -> Option<Source> {
+    #[cfg(feature = "opentelemetry")]
+    return Some(std::sync::Arc::new(
+        crate::model::TraceContext::current_opentelemetry,
+    ));
+    #[cfg(not(feature = "opentelemetry"))]
+    None
 }

@@ -14,6 +14,7 @@ pub(crate) const METRICS_AUTH_TOKEN: &str = "METRICS_AUTH_TOKEN";
 pub(crate) const METRICS_PUSH_GATEWAY: &str = "METRICS_PUSH_GATEWAY";
 pub(crate) const METRICS_PUSH_INTERVAL: &str = "METRICS_PUSH_INTERVAL";
 pub(crate) const METRICS_PUSH_JOB: &str = "METRICS_PUSH_JOB";
+pub(crate) const METRICS_EXEMPLARS: &str = "METRICS_EXEMPLARS";
 
 /// Reads a variable; unset and empty both mean "not configured".
 pub(crate) fn var(name: &'static str) -> Result<Option<String>, Error> {

@@ -7,6 +7,7 @@ use regex_lite::Regex;
 
 use super::gateway::Gateway;
 use crate::exposition::BuildInfo;
+use crate::exposition::exemplar::Source;
 use crate::record::settings::Settings;
 
 /// Everything installation needs, every value valid and every default applied. Made only by
@@ -21,6 +22,8 @@ pub(crate) struct Config {
     pub(super) buckets: Vec<f64>,
     pub(super) auth_token: Option<String>,
     pub(super) build_info: BuildInfo,
+    /// `Some` when exemplars are on: where function calls find their trace, if anywhere.
+    pub(super) exemplars: Option<Option<Source>>,
 }
 
 /// How `/metrics` reaches Prometheus.
@@ -67,6 +70,11 @@ impl Config {
 
     pub(crate) fn build_info(&self) -> &BuildInfo {
         &self.build_info
+    }
+
+    /// `Some` when exemplars are on, with where function calls find their trace.
+    pub(crate) fn exemplars(&self) -> Option<Option<Source>> {
+        self.exemplars.clone()
     }
 
     /// The prefix and exclusion filter call sites and the HTTP layer read.

@@ -5,6 +5,12 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError, RwLock};
 
 use super::build_info::BuildInfo;
+use super::exemplar;
+#[cfg(feature = "http")]
+use super::http_families::HttpNames;
+#[cfg(feature = "http")]
+use super::http_series::HttpSeries;
+use super::objectives::{self, OBJECTIVE_SITES};
 use super::series::{Bounds, CallSeries, FamilyNames};
 use super::text::{self, Kind};
 use crate::model::names::{CALLS_HELP, DURATION_HELP, IN_FLIGHT_HELP};
@@ -21,6 +27,8 @@ const INSTALLING: u8 = 1;
 const ACTIVE: u8 = 2;
 
 pub(crate) struct Registry {
+    /// `namespace_subsystem_`, or empty.
+    prefix: String,
     /// The custom labels, rendered (see [`text::labels`]), first in every series.
     custom_labels: String,
     default_buckets: Bounds,
@@ -28,6 +36,11 @@ pub(crate) struct Registry {
     /// the build's.
     build_info: (String, String),
     series: Mutex<Vec<&'static CallSeries>>,
+    #[cfg(feature = "http")]
+    http_names: HttpNames,
+    /// The HTTP layer's series, by route template and method, in the order first requested.
+    #[cfg(feature = "http")]
+    http: Mutex<Vec<&'static HttpSeries>>,
 }
 
 /// What an installation fixes for rendering.
@@ -48,6 +61,7 @@ pub(crate) fn begin_install(installation: &Installation<'_>) {
         build_info,
     } = installation;
     let registry: &'static Registry = Box::leak(Box::new(Registry::new(
+        prefix,
         text::labels(pairs(custom_labels)),
         Bounds::new(default_buckets),
         (
@@ -93,13 +107,40 @@ pub(crate) fn registry() -> Option<&'static Registry> {
 }
 
 impl Registry {
-    fn new(custom_labels: String, default_buckets: Bounds, build_info: (String, String)) -> Self {
+    fn new(
+        prefix: &str,
+        custom_labels: String,
+        default_buckets: Bounds,
+        build_info: (String, String),
+    ) -> Self {
         Registry {
+            prefix: prefix.to_owned(),
             custom_labels,
             default_buckets,
             build_info,
             series: Mutex::new(Vec::new()),
+            #[cfg(feature = "http")]
+            http_names: HttpNames::new(prefix),
+            #[cfg(feature = "http")]
+            http: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The HTTP series of a route template and method; the HTTP layer keeps what this returns,
+    /// so this runs once per route, method and layer.
+    #[cfg(feature = "http")]
+    pub(crate) fn register_http(
+        &'static self,
+        handler: &str,
+        method: &'static str,
+    ) -> &'static HttpSeries {
+        let mut http = self.http.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(existing) = http.iter().find(|existing| existing.is(handler, method)) {
+            return existing;
+        }
+        let registered: &'static HttpSeries = Box::leak(Box::new(HttpSeries::new(handler, method)));
+        http.push(registered);
+        registered
     }
 
     /// The series of one call site; call sites with the same names and labels (two nested
@@ -112,14 +153,22 @@ impl Registry {
         buckets: Option<&[f64]>,
         in_flight: bool,
     ) -> &'static CallSeries {
-        let labels = text::labels(labels.iter().copied());
+        let rendered = text::labels(labels.iter().copied());
         let mut series = self.series.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = series.iter().find(|existing| existing.is(&names, &labels)) {
+        if let Some(existing) = series
+            .iter()
+            .find(|existing| existing.is(&names, &rendered))
+        {
             return existing;
         }
         let bounds = buckets.map_or_else(|| self.default_buckets.clone(), Bounds::new);
-        let registered: &'static CallSeries =
-            Box::leak(Box::new(CallSeries::new(names, labels, bounds, in_flight)));
+        let bucket = format!("{}_bucket", names.duration());
+        let exemplars = exemplar::for_calls()
+            .then(|| exemplar::register(&bucket, labels, &bounds.seconds()))
+            .flatten();
+        let registered: &'static CallSeries = Box::leak(Box::new(
+            CallSeries::new(names, rendered, bounds, in_flight).with_exemplars(exemplars),
+        ));
         series.push(registered);
         registered
     }
@@ -146,9 +195,19 @@ impl Registry {
                 .collect();
             self.render_family(out, &members);
         }
+        #[cfg(feature = "http")]
+        {
+            let http = self
+                .http
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            self.http_names.render(out, &self.custom_labels, &http);
+        }
         let (name, labels) = &self.build_info;
         text::header(out, name, BuildInfo::HELP, Kind::Gauge);
         text::sample(out, name, &[labels], 1);
+        objectives::render(out, &OBJECTIVE_SITES, &self.prefix, &self.custom_labels);
         #[cfg(feature = "process")]
         super::process::render(out, &self.custom_labels);
     }
@@ -200,6 +259,7 @@ mod tests {
     #[test]
     fn a_call_lands_in_its_bucket_and_the_sum() {
         let registry: &'static Registry = Box::leak(Box::new(Registry::new(
+            "",
             "service=\"api\"".into(),
             Bounds::new(&[0.001, 0.01]),
             ("build_info".into(), "service=\"api\",name=\"app\"".into()),

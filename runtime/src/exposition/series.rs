@@ -1,15 +1,20 @@
-//! The series of one call site, stored as plain atomics.
+//! The series of one call site, stored as per-thread shards of plain counters.
 //!
 //! Through the `metrics` facade a call costs a gauge update in an f64 compare-and-swap loop
 //! (twice), and a histogram sample pushed into a buffer that upkeep later folds into buckets.
-//! Here a call is a handful of relaxed integer atomics: the in-flight count is an integer, the
-//! histogram counts straight into its bucket, and its sum is kept in whole nanoseconds, so counts
-//! are exact and nothing grows between scrapes.
+//! Here a call adds to a few integer counters of its thread's shard ([`shards`](super::shards)):
+//! no locked instruction and no cache line another core writes. The histogram counts straight
+//! into its bucket and its sum is kept in whole nanoseconds, so counts are exact and nothing grows
+//! between scrapes; the in-flight count is the calls started minus the calls finished (the
+//! histogram's count), so that a future that moves to another thread mid-call still leaves it.
+//! A render sums the shards.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use super::exemplar::BucketExemplars;
+use super::shards::Shards;
 use super::text;
 use crate::model::names::{CALLS_SUFFIX, DURATION_SUFFIX, IN_FLIGHT_SUFFIX, label};
 use crate::model::{LabelValue, Outcome};
@@ -61,23 +66,38 @@ impl Bounds {
             text: seconds.iter().map(ToString::to_string).collect(),
         }
     }
+
+    /// The bounds in seconds.
+    pub(crate) fn seconds(&self) -> Vec<f64> {
+        self.text
+            .iter()
+            .filter_map(|bound| bound.parse().ok())
+            .collect()
+    }
 }
+
+/// The cells of a call site's shard: calls started, calls finished by outcome, the sum of
+/// their durations in nanoseconds, then one count per bucket (not cumulative; the `+Inf` bucket
+/// last). Calls finished are the buckets' total, so the outcomes are written before the bucket.
+const STARTED: usize = 0;
+const OUTCOMES: usize = 1;
+const SUM_NANOS: usize = OUTCOMES + Outcome::ALL.len();
+const BUCKETS: usize = SUM_NANOS + 1;
 
 /// All series of one call site: its calls by outcome, its in-flight count, its histogram.
 pub(crate) struct CallSeries {
     names: FamilyNames,
     /// `function="..",module=".."`, escaped.
     labels: String,
-    calls: [AtomicU64; 4],
     /// Calls that returned an `Err` whose type is a `MetricLabel`, by variant; sized by the
-    /// variant set at the first such error.
+    /// variant set at the first such error. Shared by all threads: errors are the rare path.
     errors: OnceLock<Errors>,
-    /// `None` with `in_flight = false`.
-    in_flight: Option<AtomicI64>,
+    in_flight: bool,
     bounds: Bounds,
-    /// One counter per bound, plus the `+Inf` bucket; not cumulative.
-    buckets: Box<[AtomicU64]>,
-    sum_nanos: AtomicU64,
+    /// The counters, one shard per thread (see the cells above).
+    shards: Shards,
+    /// The latest traced call per bucket, when exemplars are on.
+    exemplars: Option<&'static BucketExemplars>,
 }
 
 struct Errors {
@@ -96,15 +116,18 @@ impl CallSeries {
         CallSeries {
             names,
             labels,
-            calls: Default::default(),
             errors: OnceLock::new(),
-            in_flight: in_flight.then(|| AtomicI64::new(0)),
-            buckets: (0..=bounds.nanos.len())
-                .map(|_| AtomicU64::new(0))
-                .collect(),
+            in_flight,
+            shards: Shards::new(BUCKETS + bounds.nanos.len() + 1),
             bounds,
-            sum_nanos: AtomicU64::new(0),
+            exemplars: None,
         }
+    }
+
+    /// Keeps exemplars on the histogram's buckets in `exemplars` (see [`super::exemplar`]).
+    pub(crate) fn with_exemplars(mut self, exemplars: Option<&'static BucketExemplars>) -> Self {
+        self.exemplars = exemplars;
+        self
     }
 
     /// Whether this is the series of `names` with `labels`.
@@ -117,17 +140,18 @@ impl CallSeries {
     }
 
     pub(crate) fn has_in_flight(&self) -> bool {
-        self.in_flight.is_some()
+        self.in_flight
     }
 
+    /// Counts a call as started, in the calling thread's shard.
     #[inline]
     pub(crate) fn start(&self) {
-        if let Some(in_flight) = &self.in_flight {
-            in_flight.fetch_add(1, Ordering::Relaxed);
-        }
+        self.shards.local().add(STARTED, 1);
     }
 
-    /// Records a finished call; `error` is the variant of an `Err` whose type is a label.
+    /// Records a finished call, in the calling thread's shard (which need not be the one that
+    /// started it); `error` is the variant of an `Err` whose type is a label. Everything a call
+    /// records when it ends goes through here.
     #[inline]
     pub(crate) fn finish(&self, outcome: Outcome, error: Option<LabelValue>, elapsed: Duration) {
         // Durations past 584 years saturate; they would not fit any bucket anyway.
@@ -138,17 +162,24 @@ impl CallSeries {
             .iter()
             .position(|bound| nanos <= *bound)
             .unwrap_or(self.bounds.nanos.len());
-        self.buckets[bucket].fetch_add(1, Ordering::Relaxed);
-        self.sum_nanos.fetch_add(nanos, Ordering::Relaxed);
-        if let Some(in_flight) = &self.in_flight {
-            in_flight.fetch_sub(1, Ordering::Relaxed);
+        if let Some(exemplars) = self.exemplars {
+            exemplars.offer_call(bucket, nanos);
         }
+        let shard = self.shards.local();
+        shard.add(SUM_NANOS, nanos);
         match error {
             Some(error) => self.count_error(error),
-            None => {
-                self.calls[outcome as usize].fetch_add(1, Ordering::Relaxed);
-            }
+            None => shard.add(OUTCOMES + outcome as usize, 1),
         }
+        // Last: a render that counts this call as finished sees its outcome and duration.
+        shard.add(BUCKETS + bucket, 1);
+    }
+
+    /// Calls finished: the histogram's count.
+    fn finished(&self) -> u64 {
+        (0..=self.bounds.nanos.len())
+            .map(|index| self.shards.sum(BUCKETS + index))
+            .fold(0, u64::wrapping_add)
     }
 
     #[cold]
@@ -165,7 +196,7 @@ impl CallSeries {
     /// The samples of the calls counter, `custom` labels first.
     pub(crate) fn render_calls(&self, out: &mut String, custom: &str) {
         for outcome in Outcome::ALL {
-            let count = self.calls[outcome as usize].load(Ordering::Relaxed);
+            let count = self.shards.sum(OUTCOMES + outcome as usize);
             let result = text::labels([(label::RESULT, outcome.as_str())]);
             text::sample(
                 out,
@@ -193,8 +224,12 @@ impl CallSeries {
 
     /// The sample of the in-flight gauge, if it is kept.
     pub(crate) fn render_in_flight(&self, out: &mut String, custom: &str) {
-        if let Some(in_flight) = &self.in_flight {
-            let running = in_flight.load(Ordering::Relaxed);
+        if self.in_flight {
+            // Finished first: a call seen finished was seen started (its start happened before
+            // its finish, which was written last), so the difference is never negative.
+            let finished = self.finished();
+            let started = self.shards.sum(STARTED);
+            let running = started.wrapping_sub(finished).cast_signed();
             text::sample(out, &self.names.in_flight, &[custom, &self.labels], running);
         }
     }
@@ -204,13 +239,13 @@ impl CallSeries {
         let labels = [custom, self.labels.as_str()];
         let mut cumulative = 0;
         let bucket = format!("{}_bucket", self.names.duration);
-        for (index, count) in self.buckets.iter().enumerate() {
-            cumulative += count.load(Ordering::Relaxed);
+        for index in 0..=self.bounds.nanos.len() {
+            cumulative += self.shards.sum(BUCKETS + index);
             let bound = self.bounds.text.get(index).map_or("+Inf", String::as_str);
             let le = text::labels([("le", bound)]);
             text::sample(out, &bucket, &[custom, &self.labels, &le], cumulative);
         }
-        let sum = Duration::from_nanos(self.sum_nanos.load(Ordering::Relaxed)).as_secs_f64();
+        let sum = Duration::from_nanos(self.shards.sum(SUM_NANOS)).as_secs_f64();
         text::sample(out, &format!("{}_sum", self.names.duration), &labels, sum);
         let count = format!("{}_count", self.names.duration);
         text::sample(out, &count, &labels, cumulative);

@@ -9,6 +9,7 @@
 //! | [`cardinality`] | why label values must come from bounded sets; [`MetricLabel`](crate::MetricLabel), its derive and its implementations |
 //! | [`zero_init`] | which series exist at 0 before the first call, and from when |
 //! | [`configuration`] | the environment variables and [`Builder`](crate::Builder); `build_info` and process metrics; what the `/metrics` endpoint answers; authentication |
+//! | [`exemplars`] | OpenMetrics for scrapes that ask for it; trace ids on histogram buckets from `traceparent`, OpenTelemetry or a hook; their cost |
 //! | [`push`] | short-lived jobs that push to a Pushgateway instead of being scraped |
 //! | [`embedding`] | `/metrics` on an axum service's own port (feature `axum`) |
 //! | [`http_layer`] | the tower layer recording every HTTP request (feature `http`), its example service and what it costs in latency |
@@ -41,6 +42,11 @@ pub mod zero_init {}
 
 #[doc = include_str!("configuration.md")]
 pub mod configuration {}
+
+// Its one link to an item of feature `opentelemetry` leads nowhere without it.
+#[cfg_attr(not(feature = "opentelemetry"), allow(rustdoc::broken_intra_doc_links))]
+#[doc = include_str!("exemplars.md")]
+pub mod exemplars {}
 
 #[doc = include_str!("push.md")]
 pub mod push {}

@@ -10,6 +10,7 @@ use http_body::{Body, Frame, SizeHint};
 use pin_project_lite::pin_project;
 
 use super::exchange::Exchange;
+use crate::exposition::HttpSeries;
 
 pin_project! {
     /// A response body that ends its request's measurement when it is fully sent or dropped.
@@ -53,8 +54,18 @@ pin_project! {
     pub struct CountedBody<B> {
         #[pin]
         inner: B,
-        received: Arc<AtomicU64>,
+        received: Received,
     }
+}
+
+/// Where a request body's bytes are counted.
+pub(super) enum Received {
+    /// Straight into the route's series, as they are read.
+    Own(&'static HttpSeries),
+    /// Into a count the exchange reads when it ends (through the `metrics` facade).
+    Shared(Arc<AtomicU64>),
+    /// Not at all: the route is not recorded.
+    Off,
 }
 
 impl<B: Body> Body for CountedBody<B> {
@@ -64,8 +75,12 @@ impl<B: Body> Body for CountedBody<B> {
     fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> PolledFrame<B> {
         let this = self.project();
         let received = this.received;
-        poll_counting(this.inner, cx, |bytes| {
-            received.fetch_add(bytes, Ordering::Relaxed);
+        poll_counting(this.inner, cx, |bytes| match received {
+            Received::Own(series) => series.received(bytes),
+            Received::Shared(count) => {
+                count.fetch_add(bytes, Ordering::Relaxed);
+            }
+            Received::Off => {}
         })
     }
 
@@ -103,7 +118,7 @@ impl<B> MeasuredBody<B> {
 }
 
 impl<B> CountedBody<B> {
-    pub(super) fn new(inner: B, received: Arc<AtomicU64>) -> Self {
+    pub(super) fn new(inner: B, received: Received) -> Self {
         CountedBody { inner, received }
     }
 }

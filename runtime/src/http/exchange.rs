@@ -3,48 +3,80 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
 
 use metrics::Gauge;
 
 use super::families::{Finished, HttpFamilies};
+use crate::exposition::{HttpFinished, HttpSeries};
+use crate::model::TraceContext;
+use crate::record::Instant;
 
 pub(super) struct Exchange {
-    families: Arc<HttpFamilies>,
+    sink: Sink,
     group_status: bool,
-    handler: String,
-    method: &'static str,
     start: Instant,
-    /// Bytes of the request body the service read, counted by its `CountedBody`.
-    received: Arc<AtomicU64>,
-    in_progress: Gauge,
     status: Option<http::StatusCode>,
     /// The service returned an error instead of a response: the server answers 500.
     failed: bool,
     sent: u64,
+    /// The request's trace (its `traceparent`), for an exemplar; only while exemplars are on.
+    trace: Option<Traced>,
 }
 
-impl Exchange {
-    pub(super) fn start(
+/// A traced request's context and the family names its exemplars are offered under.
+pub(super) struct Traced {
+    pub(super) context: TraceContext,
+    pub(super) families: Arc<HttpFamilies>,
+}
+
+/// Where the request is recorded.
+pub(super) enum Sink {
+    /// The installed exporter's series of the route, resolved when the route was first seen.
+    Own(&'static HttpSeries),
+    /// Any other recorder, through the `metrics` facade, looked up per request.
+    Facade {
         families: Arc<HttpFamilies>,
-        group_status: bool,
+        handler: String,
+        method: &'static str,
+        /// Bytes of the request body the service read, counted by its `CountedBody`.
+        received: Arc<AtomicU64>,
+        in_progress: Gauge,
+    },
+}
+
+impl Sink {
+    /// The sink of a request recorded through the `metrics` facade.
+    pub(super) fn facade(
+        families: Arc<HttpFamilies>,
         handler: String,
         method: &'static str,
         received: Arc<AtomicU64>,
-    ) -> Self {
+    ) -> Sink {
         let in_progress = families.in_progress(&handler, method);
-        in_progress.increment(1.0);
-        Exchange {
+        Sink::Facade {
             families,
-            group_status,
             handler,
             method,
-            start: Instant::now(),
             received,
             in_progress,
+        }
+    }
+}
+
+impl Exchange {
+    pub(super) fn start(sink: Sink, group_status: bool, trace: Option<Traced>) -> Self {
+        match &sink {
+            Sink::Own(series) => series.start(),
+            Sink::Facade { in_progress, .. } => in_progress.increment(1.0),
+        }
+        Exchange {
+            sink,
+            group_status,
+            start: Instant::now(),
             status: None,
             failed: false,
             sent: 0,
+            trace,
         }
     }
 
@@ -63,31 +95,59 @@ impl Exchange {
         self.sent += bytes;
     }
 
-    fn status(&self) -> String {
-        let code = match self.status {
+    fn code(&self) -> u16 {
+        match self.status {
             Some(status) => status.as_u16(),
             None if self.failed => 500,
             // Dropped before a response: the client went away (nginx's 499).
             None => 499,
-        };
-        if self.group_status {
-            format!("{}xx", code / 100)
-        } else {
-            code.to_string()
         }
     }
 }
 
 impl Drop for Exchange {
     fn drop(&mut self) {
-        self.families.record(Finished {
-            handler: &self.handler,
-            method: self.method,
-            status: self.status(),
+        let finished = HttpFinished {
+            status: self.code(),
+            grouped: self.group_status,
             duration: self.start.elapsed(),
-            received: self.received.load(Ordering::Relaxed),
             sent: self.sent,
-        });
-        self.in_progress.decrement(1.0);
+        };
+        if let Some(traced) = &self.trace {
+            let (handler, method) = match &self.sink {
+                Sink::Own(series) => (series.handler(), series.method()),
+                Sink::Facade {
+                    handler, method, ..
+                } => (handler.as_str(), *method),
+            };
+            let status = finished.label();
+            traced.families.offer_exemplar(
+                handler,
+                method,
+                &status,
+                finished.duration,
+                traced.context,
+            );
+        }
+        match &self.sink {
+            Sink::Own(series) => series.finish(&finished),
+            Sink::Facade {
+                families,
+                handler,
+                method,
+                received,
+                in_progress,
+            } => {
+                families.record(Finished {
+                    handler,
+                    method,
+                    status: finished.label(),
+                    duration: finished.duration,
+                    received: received.load(Ordering::Relaxed),
+                    sent: finished.sent,
+                });
+                in_progress.decrement(1.0);
+            }
+        }
     }
 }

@@ -1,11 +1,18 @@
-//! The HTTP layer's families: their names with the installed prefix, their descriptions, and
-//! how one request is recorded into them through the `metrics` facade.
+//! The HTTP layer's families through the `metrics` facade, for any recorder but the installed
+//! exporter (whose own series are in [`crate::exposition`]): their names with the installed
+//! prefix, their descriptions, and how one request is recorded into them.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use metrics::{Gauge, Key, Label, Level, Metadata, Recorder, SharedString, Unit};
 
+use crate::exposition::exemplar;
+use crate::exposition::{
+    HTTP_DURATION_HELP, HTTP_IN_PROGRESS_HELP, HTTP_REQUEST_SIZE_HELP, HTTP_REQUESTS_HELP,
+    HTTP_RESPONSE_SIZE_HELP,
+};
+use crate::model::TraceContext;
 use crate::model::names::http;
 use crate::record::settings;
 
@@ -95,32 +102,48 @@ impl HttpFamilies {
         });
     }
 
+    /// Offers a traced request as the exemplar of its duration's bucket and of its count.
+    pub(super) fn offer_exemplar(
+        &self,
+        handler: &str,
+        method: &str,
+        status: &str,
+        duration: Duration,
+        trace: TraceContext,
+    ) {
+        let bucket = format!("{}_bucket", self.duration);
+        let labels = [("handler", handler), ("method", method)];
+        if let Some(exemplars) = exemplar::register(&bucket, &labels, http::BUCKETS) {
+            exemplars.offer_traced(duration.as_secs_f64(), trace);
+        }
+        let labels = [("handler", handler), ("method", method), ("status", status)];
+        if let Some(exemplars) = exemplar::register(&self.requests, &labels, &[]) {
+            exemplars.offer_traced(1.0, trace);
+        }
+    }
+
     fn describe(&self, recorder: &dyn Recorder) {
         let help = SharedString::const_str;
-        recorder.describe_counter(
-            self.requests.clone().into(),
-            None,
-            help("HTTP requests, by route template, method and status."),
-        );
+        recorder.describe_counter(self.requests.clone().into(), None, help(HTTP_REQUESTS_HELP));
         recorder.describe_histogram(
             self.duration.clone().into(),
             Some(Unit::Seconds),
-            help("HTTP request duration until the response body was sent, in seconds."),
+            help(HTTP_DURATION_HELP),
         );
         recorder.describe_histogram(
             self.request_size.clone().into(),
             Some(Unit::Bytes),
-            help("HTTP request body size, in bytes."),
+            help(HTTP_REQUEST_SIZE_HELP),
         );
         recorder.describe_histogram(
             self.response_size.clone().into(),
             Some(Unit::Bytes),
-            help("HTTP response body size, in bytes."),
+            help(HTTP_RESPONSE_SIZE_HELP),
         );
         recorder.describe_gauge(
             self.in_progress.clone().into(),
             None,
-            help("HTTP requests being served."),
+            help(HTTP_IN_PROGRESS_HELP),
         );
     }
 }

@@ -16,16 +16,21 @@
 
 // Inside: `HttpMetricsLayer` and its service (`HttpMetrics`, layer.rs) find the route and start
 // an exchange (exchange.rs, one request being measured), which ends when its `MeasuredBody`
-// (body.rs) is sent or dropped; `CountedBody` counts what the service reads of the request;
-// families.rs names the families and records into them through the `metrics` facade, into
-// whatever recorder is active. Imports: `crate::model` (family names) and
-// `crate::record::settings` (prefix, exclusions).
+// (body.rs) is sent or dropped; `CountedBody` counts what the service reads of the request.
+// With the crate's exporter installed, routes.rs resolves a route template and method once to
+// its series in `crate::exposition` (per-thread shards), which the exchange writes into;
+// otherwise families.rs names the families and records into them through the `metrics` facade,
+// into whatever recorder is active; traceparent.rs reads a request's trace for the duration's
+// exemplars. Imports: `crate::model` (family names), `crate::exposition` (the series,
+// exemplars) and `crate::record` (prefix, exclusions, the clock).
 
 mod body;
 mod exchange;
 mod families;
 mod future;
 mod layer;
+mod routes;
+mod traceparent;
 
 pub use body::{CountedBody, MeasuredBody};
 pub use future::ResponseFuture;

@@ -23,6 +23,9 @@ pub(crate) mod settings;
 
 pub use call_site::CallSite;
 pub use classify::{Classified, Classify, NotAResult, Unlabelled};
+/// The clock of a call, which the HTTP layer times requests with too.
+#[cfg(feature = "http")]
+pub(crate) use clock::Instant;
 pub use future::{InBody, Instrumented};
 pub use guard::Guard;
 #[cfg(feature = "exporter")]

@@ -50,6 +50,7 @@ fn serve(endpoint: Option<&Endpoint>, request: &Request) -> Response {
         path: "/metrics",
         authorization: text(header::AUTHORIZATION),
         accept_encoding: text(header::ACCEPT_ENCODING),
+        accept: text(header::ACCEPT),
     });
     into_response(reply)
 }

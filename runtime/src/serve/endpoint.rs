@@ -7,7 +7,8 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use metrics_exporter_prometheus::PrometheusHandle;
 
-use crate::exposition::{self, text::CONTENT_TYPE};
+use super::accept::wants_openmetrics;
+use crate::exposition::{self, exemplar, openmetrics, text};
 
 pub(crate) struct Endpoint {
     handle: PrometheusHandle,
@@ -20,6 +21,7 @@ pub(crate) struct Request<'a> {
     pub(crate) path: &'a str,
     pub(crate) authorization: Option<&'a str>,
     pub(crate) accept_encoding: Option<&'a str>,
+    pub(crate) accept: Option<&'a str>,
 }
 
 pub(crate) struct Reply {
@@ -77,6 +79,12 @@ impl Endpoint {
         text
     }
 
+    /// [`Endpoint::render`] in the OpenMetrics format, with exemplars where they are kept.
+    pub(crate) fn render_openmetrics(&self) -> String {
+        let exemplars = exemplar::enabled().then_some(&exemplar::render as openmetrics::ExemplarOf);
+        openmetrics::translate(&self.render(), exemplars)
+    }
+
     pub(crate) fn handle(&self) -> &PrometheusHandle {
         &self.handle
     }
@@ -93,18 +101,23 @@ impl Endpoint {
                 ],
                 body: b"a bearer token is required\n".to_vec(),
             },
-            "/metrics" => self.metrics(request.accept_encoding),
+            "/metrics" => self.metrics(request.accept, request.accept_encoding),
             "/health" if !readable => method_not_allowed(),
             "/health" => text(200, "ok\n"),
             _ => text(404, "not found; metrics are at /metrics\n"),
         }
     }
 
-    fn metrics(&self, accept_encoding: Option<&str>) -> Reply {
-        let body = self.render().into_bytes();
+    fn metrics(&self, accept: Option<&str>, accept_encoding: Option<&str>) -> Reply {
+        let (body, content_type) = if wants_openmetrics(accept) {
+            (self.render_openmetrics(), openmetrics::CONTENT_TYPE)
+        } else {
+            (self.render(), text::CONTENT_TYPE)
+        };
+        let body = body.into_bytes();
         let mut headers = vec![
-            ("content-type", CONTENT_TYPE.into()),
-            ("vary", "Accept-Encoding".into()),
+            ("content-type", content_type.into()),
+            ("vary", "Accept, Accept-Encoding".into()),
         ];
         if accepts_gzip(accept_encoding)
             && let Some(compressed) = gzip(&body)

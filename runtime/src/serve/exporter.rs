@@ -83,6 +83,16 @@ impl Exporter {
             .unwrap_or_default()
     }
 
+    /// [`Exporter::render`] in the OpenMetrics 1.0 format, as `GET /metrics` serves it to a
+    /// scrape whose `Accept` header asks for it (Prometheus does): the same families and values,
+    /// with exemplars on histogram buckets when [`exemplars`](crate::Builder::exemplars) are on.
+    pub fn render_openmetrics(&self) -> String {
+        self.running
+            .as_ref()
+            .map(|running| running.endpoint.render_openmetrics())
+            .unwrap_or_default()
+    }
+
     /// The address `/metrics` is served on; `None` when metrics are disabled or pushed.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         match self.running.as_ref()?.background.as_ref()? {

@@ -10,11 +10,12 @@ use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use super::endpoint::Endpoint;
 use super::exporter::{Background, Exporter};
 use super::listener::Listener;
+use super::objectives;
 use super::push::Pusher;
 use super::upkeep::Upkeep;
 use crate::config::{self, Builder, Config, Serving};
 use crate::error::Error;
-use crate::exposition::{self, Installation};
+use crate::exposition::{self, Installation, exemplar};
 #[cfg(feature = "http")]
 use crate::model::names;
 use crate::model::names::DURATION_SUFFIX;
@@ -72,6 +73,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
         }
         return Ok(Exporter::disabled());
     }
+    objectives::check(config)?;
     // Bind before anything else exists, so a busy port leaves nothing to undo.
     let socket = match config.serving() {
         Serving::Listen(addr) => Some(TcpListener::bind(addr).map_err(|source| Error::Bind {
@@ -114,6 +116,12 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
         }
     };
     settings::set(Some(config.settings()));
+    let custom_labels = config.custom_labels().iter().map(|(name, _)| name.clone());
+    exemplar::configure(
+        config
+            .exemplars()
+            .map(|source| (source, custom_labels.collect())),
+    );
     exposition::begin_install(&Installation {
         prefix: config.prefix(),
         custom_labels: config.custom_labels(),
@@ -122,6 +130,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     });
     if metrics::set_global_recorder(recorder).is_err() {
         exposition::finish_install(false);
+        exemplar::configure(None);
         settings::set(None);
         let _ = background.map(Background::stop);
         upkeep.stop();
@@ -132,6 +141,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     for site in crate::__private::CALL_SITES {
         site.preregister();
     }
+    objectives::install(config);
     Ok(Exporter::running(endpoint, background, upkeep))
 }
 

@@ -115,6 +115,7 @@ fn serve(mut stream: TcpStream, endpoint: &Endpoint) -> io::Result<()> {
         path: target.split(['?', '#']).next().unwrap_or_default(),
         authorization: header("authorization"),
         accept_encoding: header("accept-encoding"),
+        accept: header("accept"),
     };
     let reply = endpoint.reply(&request);
     write_reply(&mut stream, &reply, method == "HEAD")?;

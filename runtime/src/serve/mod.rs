@@ -1,18 +1,20 @@
 //! Serving: installation ([`install`]), the [`Exporter`] it returns, what `/metrics` answers
 //! ([`endpoint`], independent of the server), and the ways it leaves the process: the
 //! [`listener`] on its own port, embedding in an axum router ([`embed`]), and [`push`] to a
-//! Pushgateway; [`upkeep`] keeps the `metrics` exporter's histograms bounded.
+//! Pushgateway; [`objectives`] checks and fixes the functions' objectives; [`upkeep`] keeps the `metrics` exporter's histograms bounded.
 //!
 //! Owns: every thread and socket of the crate. Imports: [`crate::config`] (one validated
 //! `Config`), [`crate::exposition`], [`crate::record`] (to switch call sites on and off),
 //! [`crate::model`] and [`crate::error`]. Nothing imports it but the crate root.
 
+mod accept;
 #[cfg(feature = "axum")]
 mod embed;
 mod endpoint;
 mod exporter;
 mod install;
 mod listener;
+mod objectives;
 mod push;
 mod upkeep;
 

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The `Accept` header of Prometheus 2.x scrapes: OpenMetrics 1.0 first.
+pub const PROMETHEUS_ACCEPT: &str = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
+
 /// A response, with header names lowercased.
 pub struct Response {
     pub status: u16,

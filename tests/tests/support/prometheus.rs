@@ -19,6 +19,16 @@ const POLL_INTERVAL: Duration = Duration::from_millis(100);
 /// Starts `binary` with `config` and waits until it is ready. The lifecycle API is on, so a
 /// test may rewrite the configuration and `POST /-/reload`.
 pub fn start(binary: &Path, scratch: &ScratchDir, config: &Path) -> (SocketAddr, ChildGuard) {
+    start_with_flags(binary, scratch, config, &[])
+}
+
+/// [`start`] with more command-line flags, e.g. `--enable-feature=exemplar-storage`.
+pub fn start_with_flags(
+    binary: &Path,
+    scratch: &ScratchDir,
+    config: &Path,
+    flags: &[&str],
+) -> (SocketAddr, ChildGuard) {
     serve_on_free_port(
         scratch.path(),
         "prometheus",
@@ -33,6 +43,7 @@ pub fn start(binary: &Path, scratch: &ScratchDir, config: &Path) -> (SocketAddr,
                 .arg(format!("--storage.tsdb.path={}", storage.display()))
                 .arg(format!("--web.listen-address={addr}"))
                 .arg("--web.enable-lifecycle")
+                .args(flags)
                 .current_dir(scratch.path());
             command
         },

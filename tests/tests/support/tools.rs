@@ -13,15 +13,26 @@ use super::process::require_on_path;
 /// What `promtool check metrics` reports about `text`: `Ok` only when it exits 0 and prints
 /// nothing at all (no lint findings either).
 pub fn promtool_check(text: &str) -> Result<(), String> {
+    promtool_check_expecting(text, &[])
+}
+
+/// Like [`promtool_check`], but the linter must report exactly `lint`, line by line and nothing
+/// else (exit status 3, promtool's for lint findings only): for a finding the exposition has on
+/// purpose, which then cannot hide another.
+pub fn promtool_check_expecting(text: &str, lint: &[String]) -> Result<(), String> {
     let promtool = require_on_path("promtool", "prometheus");
     let output = run_with_stdin(Command::new(&promtool).args(["check", "metrics"]), text)?;
     let findings = format!("{}{}", output.stdout, output.stderr);
-    if output.status.success() && findings.is_empty() {
+    let expected_status = if lint.is_empty() { 0 } else { 3 };
+    if output.status.code() == Some(expected_status)
+        && findings.lines().eq(lint.iter().map(String::as_str))
+    {
         Ok(())
     } else {
         Err(format!(
-            "promtool check metrics exited with {} and reported:\n{findings}",
-            output.status
+            "promtool check metrics exited with {} and reported:\n{findings}\nexpected only:\n{}",
+            output.status,
+            lint.join("\n")
         ))
     }
 }
@@ -37,15 +48,28 @@ pub struct PySample {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub value: f64,
+    /// The sample's exemplar (OpenMetrics only): its labels, value and timestamp.
+    pub exemplar: Option<(BTreeMap<String, String>, f64, Option<f64>)>,
 }
 
 /// Reads `text` with the Python `prometheus-client` text parser. Fails when `python3` or the
 /// package is missing (`scripts/test` installs it), or when the parser rejects the text.
 pub fn python_parse(text: &str) -> Result<Vec<PySample>, String> {
+    python_parse_with("prometheus_client.parser", text)
+}
+
+/// Reads `text` with the Python `prometheus-client` OpenMetrics parser
+/// (`prometheus_client.openmetrics.parser`), which also checks `# EOF`, the suffixes of each
+/// family's type and where exemplars may go.
+pub fn python_parse_openmetrics(text: &str) -> Result<Vec<PySample>, String> {
+    python_parse_with("prometheus_client.openmetrics.parser", text)
+}
+
+fn python_parse_with(module: &str, text: &str) -> Result<Vec<PySample>, String> {
     const SCRIPT: &str = r#"
-import json, sys
+import importlib, json, sys
 try:
-    from prometheus_client.parser import text_string_to_metric_families
+    text_string_to_metric_families = importlib.import_module(sys.argv[1]).text_string_to_metric_families
 except ImportError as error:
     sys.stderr.write("the Python package prometheus-client is missing (%s): run scripts/test, "
                      "which installs it, or `python3 -m pip install prometheus-client`\n" % error)
@@ -54,12 +78,17 @@ text = sys.stdin.buffer.read().decode("utf-8")
 samples = []
 for family in text_string_to_metric_families(text):
     for sample in family.samples:
+        exemplar = sample.exemplar
+        if exemplar is not None:
+            exemplar = {"labels": exemplar.labels, "value": repr(float(exemplar.value)),
+                        "timestamp": None if exemplar.timestamp is None else repr(float(exemplar.timestamp))}
         samples.append({"family": family.name, "kind": family.type, "name": sample.name,
-                        "labels": sample.labels, "value": repr(float(sample.value))})
+                        "labels": sample.labels, "value": repr(float(sample.value)),
+                        "exemplar": exemplar})
 json.dump(samples, sys.stdout)
 "#;
     let python = require_on_path("python3", "python3");
-    let output = run_with_stdin(Command::new(&python).args(["-c", SCRIPT]), text)?;
+    let output = run_with_stdin(Command::new(&python).args(["-c", SCRIPT, module]), text)?;
     if !output.status.success() {
         return Err(format!(
             "the prometheus-client parser failed:\n{}",
@@ -74,21 +103,40 @@ json.dump(samples, sys.stdout)
         .iter()
         .map(|sample| {
             let text = |key: &str| sample[key].as_str().unwrap_or_default().to_owned();
-            let labels = sample["labels"]
-                .as_object()
-                .ok_or_else(|| format!("no labels in {sample}"))?
-                .iter()
-                .map(|(name, value)| (name.clone(), value.as_str().unwrap_or_default().to_owned()))
-                .collect();
-            let value = text("value")
-                .parse::<f64>()
-                .map_err(|_| format!("bad value in {sample}"))?;
+            let labels = |labels: &Value| {
+                labels
+                    .as_object()
+                    .map(|labels| {
+                        labels
+                            .iter()
+                            .map(|(name, value)| {
+                                (name.clone(), value.as_str().unwrap_or_default().to_owned())
+                            })
+                            .collect::<BTreeMap<String, String>>()
+                    })
+                    .ok_or_else(|| format!("no labels in {sample}"))
+            };
+            let number = |value: &Value| value.as_str().and_then(|value| value.parse::<f64>().ok());
+            let value = number(&sample["value"]).ok_or_else(|| format!("bad value in {sample}"))?;
+            let exemplar = &sample["exemplar"];
+            let exemplar = if exemplar.is_null() {
+                None
+            } else {
+                let value = number(&exemplar["value"])
+                    .ok_or_else(|| format!("bad exemplar in {sample}"))?;
+                Some((
+                    labels(&exemplar["labels"])?,
+                    value,
+                    number(&exemplar["timestamp"]),
+                ))
+            };
             Ok(PySample {
                 family: text("family"),
                 kind: text("kind"),
                 name: text("name"),
-                labels,
+                labels: labels(&sample["labels"])?,
                 value,
+                exemplar,
             })
         })
         .collect()

@@ -7,6 +7,7 @@ use crate::crafted::series;
 use crate::job_health::PROCESS_START;
 use crate::options::Options;
 use crate::unit_tests::{AlertCheck, ExpectedAlert, Layout, UnitTest, unit_test_file_of};
+use instrument_metrics_names::{EXPECTED_INTERVAL_SUFFIX, LAST_SUCCESS_SUFFIX};
 
 const INTERVAL_MINUTES: u64 = 15;
 const JOB: &str = "worker";
@@ -146,18 +147,12 @@ fn family_test(options: &Options, family: &str) -> UnitTest {
     let mut instances: Vec<(&str, u64)> = Vec::new();
     for job in &JOBS {
         input.push((
-            series(
-                &format!("{full}_last_success_timestamp_seconds"),
-                &labels(job),
-            ),
+            series(&format!("{full}{LAST_SUCCESS_SUFFIX}"), &labels(job)),
             from_start(job, &|minute| ((job.last_success)(minute) * 60).to_string()),
         ));
         if job.interval {
             input.push((
-                series(
-                    &format!("{full}_last_success_expected_interval_seconds"),
-                    &labels(job),
-                ),
+                series(&format!("{full}{EXPECTED_INTERVAL_SUFFIX}"), &labels(job)),
                 from_start(job, &|_| (INTERVAL_MINUTES * 60).to_string()),
             ));
         }

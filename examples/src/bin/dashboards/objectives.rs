@@ -11,7 +11,9 @@
 
 use crate::options::Options;
 use crate::promql::{FAILED_RESULTS, FAILED_STATUSES};
-use instrument_metrics_names::http;
+use instrument_metrics_names::{
+    OBJECTIVE_LATENCY_TARGET_SUFFIX, OBJECTIVE_SUCCESS_TARGET_SUFFIX, http,
+};
 
 /// The windows the ratios are recorded over, as named (the SRE workbook's alert windows, plus
 /// 2h and 1d for the dashboard).
@@ -76,8 +78,8 @@ fn sources(options: &Options) -> Vec<Source> {
                 failed: format!(r#"result=~"{FAILED_RESULTS}""#),
                 count: format!("{full}_duration_seconds_count"),
                 bucket: format!("{full}_duration_seconds_bucket"),
-                success_target: format!("{full}_objective_success_target"),
-                latency_target: format!("{full}_objective_latency_target"),
+                success_target: format!("{full}{OBJECTIVE_SUCCESS_TARGET_SUFFIX}"),
+                latency_target: format!("{full}{OBJECTIVE_LATENCY_TARGET_SUFFIX}"),
             }
         })
         .collect();
@@ -87,8 +89,8 @@ fn sources(options: &Options) -> Vec<Source> {
         failed: format!(r#"status=~"{FAILED_STATUSES}""#),
         count: options.name(&format!("{}_count", http::DURATION)),
         bucket: options.name(&format!("{}_bucket", http::DURATION)),
-        success_target: options.name("http_objective_success_target"),
-        latency_target: options.name("http_objective_latency_target"),
+        success_target: options.name(http::OBJECTIVE_SUCCESS_TARGET),
+        latency_target: options.name(http::OBJECTIVE_LATENCY_TARGET),
     });
     sources
 }

@@ -10,7 +10,9 @@ use crate::options::Options;
 use crate::unit_tests::{
     AlertCheck, ExpectedAlert, ExprCheck, Layout, UnitTest, unit_test_file_of,
 };
-use instrument_metrics_names::http;
+use instrument_metrics_names::{
+    OBJECTIVE_LATENCY_TARGET_SUFFIX, OBJECTIVE_SUCCESS_TARGET_SUFFIX, http,
+};
 
 /// Healthy ticks before the burn starts: the 1h and 6h windows are full by then, the 3d window
 /// holds these six hours only (a service deployed six hours ago).
@@ -278,7 +280,7 @@ fn member_series(
             ));
             out.push((
                 series(
-                    &format!("{family}_objective_success_target"),
+                    &format!("{family}{OBJECTIVE_SUCCESS_TARGET_SUFFIX}"),
                     &join(&member, &objective_label),
                 ),
                 gauge,
@@ -294,7 +296,7 @@ fn member_series(
             out.push((series(&total, &get("503")), counter(|_, bad| bad)));
             out.push((
                 series(
-                    &options.name("http_objective_success_target"),
+                    &options.name(http::OBJECTIVE_SUCCESS_TARGET),
                     &join(&member, &objective_label),
                 ),
                 gauge,
@@ -304,12 +306,12 @@ fn member_series(
             let (histogram, target, extra): (String, String, &[(&str, &str)]) = match &family {
                 Some(family) => (
                     format!("{family}_duration_seconds"),
-                    format!("{family}_objective_latency_target"),
+                    format!("{family}{OBJECTIVE_LATENCY_TARGET_SUFFIX}"),
                     &[],
                 ),
                 None => (
                     options.name(http::DURATION),
-                    options.name("http_objective_latency_target"),
+                    options.name(http::OBJECTIVE_LATENCY_TARGET),
                     &[("method", "GET")],
                 ),
             };

@@ -4,7 +4,7 @@
 use std::thread;
 use std::time::Duration;
 
-use instrument_metrics::{MetricLabel, instrument_metrics};
+use instrument_metrics::{MetricLabel, Objective, instrument_metrics};
 use instrument_metrics_examples::rng::Rng;
 use redis::RedisError;
 
@@ -31,6 +31,12 @@ impl JobError {
     }
 }
 
+/// What job handling promises: 99% of attempts succeed, 99% within 250 ms (a bucket bound of
+/// the default buckets). The generated burn-rate rules page when it spends this budget too fast.
+pub(crate) const JOBS: Objective = Objective::new("jobs")
+    .success_rate(99.0)
+    .latency(Duration::from_millis(250), 99.0);
+
 /// The simulated downstream work and its faults.
 pub(crate) struct Work {
     pub(crate) rng: Rng,
@@ -40,7 +46,7 @@ pub(crate) struct Work {
 
 /// Handles one message: a few milliseconds of work against a downstream service that fails
 /// now and then. A payload of `poison` is a job no attempt can do.
-#[instrument_metrics]
+#[instrument_metrics(objective = JOBS)]
 pub(crate) fn handle_job(message: &Message, work: &mut Work) -> Result<(), JobError> {
     if message.payload == "poison" {
         return Err(JobError::BadPayload);
@@ -83,8 +89,9 @@ pub(crate) fn dead_letter(
 }
 
 /// The periodic sweep: puts back messages a dead worker left on the processing list, and
-/// reports the lists' lengths as `worker_queue_depth{list}` through the `metrics` facade.
-#[instrument_metrics]
+/// reports the lists' lengths as `worker_queue_depth{list}` through the `metrics` facade. It
+/// runs every few seconds: a minute without a successful sweep is `JobStale`.
+#[instrument_metrics(last_success = "1m")]
 pub(crate) fn sweep(queue: &mut Queue) -> Result<u64, RedisError> {
     let reclaimed = queue.reclaim()?;
     for (list, depth) in queue.depths()? {

@@ -1,0 +1,8 @@
+use instrument_metrics::instrument_metrics;
+
+#[instrument_metrics(last_success = "0m")]
+fn sweep() {}
+
+fn main() {
+    sweep();
+}
