@@ -46,8 +46,10 @@ pub enum Error {
     Push {
         /// The gateway's URL.
         gateway: String,
-        /// What went wrong: the connection error or the gateway's answer.
+        /// What went wrong: the connection error or the gateway's answer (its status).
         detail: String,
+        /// The underlying error of a push that got no answer, also [`source`](std::error::Error::source).
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 }
 
@@ -65,7 +67,7 @@ impl fmt::Display for Error {
             Error::Bind { addr, source } => write!(f, "cannot listen for /metrics on {addr}: {source}"),
             Error::Spawn(source) => write!(f, "cannot start the metrics thread: {source}"),
             Error::Objective { function, detail } => write!(f, "the objective of {function}: {detail}"),
-            Error::Push { gateway, detail } => write!(f, "push to {gateway} failed: {detail}"),
+            Error::Push { gateway, detail, .. } => write!(f, "push to {gateway} failed: {detail}"),
         }
     }
 }
@@ -74,6 +76,10 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Bind { source, .. } | Error::Spawn(source) => Some(source),
+            Error::Push {
+                source: Some(source),
+                ..
+            } => Some(&**source),
             _ => None,
         }
     }

@@ -519,7 +519,7 @@ fn invalid_values_stop_the_process_naming_variable_and_value() {
         ("METRICS_BUCKETS", "1,0.5".into()),
         ("METRICS_BUCKETS", "0.1,fast".into()),
         ("METRICS_AUTH_TOKEN", invalid_utf8),
-        ("METRICS_PUSH_GATEWAY", "https://127.0.0.1:9091".into()),
+        ("METRICS_PUSH_GATEWAY", "ftp://127.0.0.1:9091".into()),
         ("METRICS_PUSH_INTERVAL", "soon".into()),
         ("METRICS_PUSH_JOB", "nightly/export".into()),
     ];

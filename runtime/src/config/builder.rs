@@ -1,6 +1,7 @@
 //! `Builder`: every setting of `install()`, from the environment and from code.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use regex_lite::Regex;
@@ -11,11 +12,19 @@ use super::env::{
     METRICS_EXCLUDED_HANDLERS, METRICS_EXEMPLARS, METRICS_NAMESPACE, METRICS_PUSH_GATEWAY,
     METRICS_PUSH_INTERVAL, METRICS_PUSH_JOB, METRICS_SUBSYSTEM,
 };
+use super::env::{
+    METRICS_AUTH_TOKEN_FILE, METRICS_PUSH_CA_FILE, METRICS_PUSH_PASSWORD_FILE,
+    METRICS_PUSH_USERNAME, METRICS_TLS_CERT_FILE, METRICS_TLS_CLIENT_CA_FILE, METRICS_TLS_KEY_FILE,
+};
 use super::gateway::Gateway;
 use super::parse::{
     invalid, parse_addr, parse_bool, parse_buckets, parse_duration, parse_label_name, parse_labels,
     parse_name_part, parse_push_job, parse_regex, validate_buckets,
 };
+use super::secret::Secret;
+use super::secret::read_secret;
+use super::tls::FileSetting;
+use super::tls::{ServerFiles, server_tls};
 use super::validated::{Config, Serving};
 use crate::error::Error;
 use crate::exposition::BuildInfo;
@@ -48,8 +57,15 @@ pub struct Builder {
     excluded: Vec<Regex>,
     custom_labels: Vec<(String, String)>,
     buckets: Vec<f64>,
-    auth_token: Option<String>,
+    auth_token: Option<Secret>,
+    auth_token_file: Option<FileSetting>,
+    /// The certificate chain and the private key.
+    tls: Option<(FileSetting, FileSetting)>,
+    tls_client_ca: Option<FileSetting>,
     push: Option<Gateway>,
+    /// The user name and the file holding the password.
+    push_credentials: Option<(String, FileSetting)>,
+    push_ca: Option<FileSetting>,
     push_interval: Duration,
     push_job: Option<String>,
     build_info: Option<BuildInfo>,
@@ -71,7 +87,12 @@ impl Default for Builder {
             custom_labels: Vec::new(),
             buckets: DEFAULT_BUCKETS.to_vec(),
             auth_token: None,
+            auth_token_file: None,
+            tls: None,
+            tls_client_ca: None,
             push: None,
+            push_credentials: None,
+            push_ca: None,
             push_interval: DEFAULT_PUSH_INTERVAL,
             push_job: None,
             build_info: None,
@@ -90,9 +111,12 @@ impl Builder {
 
     /// The defaults overridden by the environment: `ENABLE_METRICS`, `METRICS_ADDR`,
     /// `METRICS_NAMESPACE`, `METRICS_SUBSYSTEM`, `METRICS_EXCLUDED_HANDLERS`,
-    /// `METRICS_CUSTOM_LABELS`, `METRICS_BUCKETS`, `METRICS_AUTH_TOKEN`, `METRICS_PUSH_GATEWAY`,
-    /// `METRICS_PUSH_INTERVAL`, `METRICS_PUSH_JOB` and `METRICS_EXEMPLARS`. Unset and empty
-    /// variables keep defaults.
+    /// `METRICS_CUSTOM_LABELS`, `METRICS_BUCKETS`, `METRICS_AUTH_TOKEN`,
+    /// `METRICS_AUTH_TOKEN_FILE`, `METRICS_TLS_CERT_FILE`, `METRICS_TLS_KEY_FILE`,
+    /// `METRICS_TLS_CLIENT_CA_FILE`, `METRICS_PUSH_GATEWAY`, `METRICS_PUSH_INTERVAL`,
+    /// `METRICS_PUSH_JOB`, `METRICS_PUSH_USERNAME`, `METRICS_PUSH_PASSWORD_FILE`,
+    /// `METRICS_PUSH_CA_FILE` and `METRICS_EXEMPLARS`. Unset and empty variables keep defaults;
+    /// files are read at [`install`](Builder::install).
     ///
     /// # Errors
     ///
@@ -128,7 +152,26 @@ impl Builder {
         if let Some(value) = env::var(METRICS_BUCKETS)? {
             builder.buckets = parse_buckets(METRICS_BUCKETS, &value)?;
         }
-        builder.auth_token = env::var(METRICS_AUTH_TOKEN)?;
+        builder.auth_token = env::var(METRICS_AUTH_TOKEN)?.map(Secret::new);
+        builder.auth_token_file = env::file(METRICS_AUTH_TOKEN_FILE)?;
+        builder.tls = env::pair(
+            (METRICS_TLS_CERT_FILE, env::file(METRICS_TLS_CERT_FILE)?),
+            (METRICS_TLS_KEY_FILE, env::file(METRICS_TLS_KEY_FILE)?),
+        )?;
+        builder.tls_client_ca = env::file(METRICS_TLS_CLIENT_CA_FILE)?;
+        let username = env::var(METRICS_PUSH_USERNAME)?.map(|name| FileSetting {
+            origin: METRICS_PUSH_USERNAME,
+            path: name.into(),
+        });
+        builder.push_credentials = env::pair(
+            (METRICS_PUSH_USERNAME, username),
+            (
+                METRICS_PUSH_PASSWORD_FILE,
+                env::file(METRICS_PUSH_PASSWORD_FILE)?,
+            ),
+        )?
+        .map(|(username, password)| (username.path.display().to_string(), password));
+        builder.push_ca = env::file(METRICS_PUSH_CA_FILE)?;
         if let Some(value) = env::var(METRICS_PUSH_GATEWAY)? {
             builder.push = Some(Gateway::parse(METRICS_PUSH_GATEWAY, &value)?);
         }
@@ -226,16 +269,73 @@ impl Builder {
     /// Requires `Authorization: Bearer <token>` on `/metrics` (`METRICS_AUTH_TOKEN`).
     #[must_use]
     pub fn auth_token(mut self, token: &str) -> Self {
-        self.auth_token = Some(token.to_owned());
+        self.auth_token = Some(Secret::new(token.to_owned()));
         self
     }
 
-    /// Pushes to a Prometheus Pushgateway at this `http://` URL instead of listening, every
+    /// Like [`auth_token`](Builder::auth_token), with the token read at install from a file
+    /// such as a mounted secret; its last line end is not part of it
+    /// (`METRICS_AUTH_TOKEN_FILE`). Setting both is an error.
+    #[must_use]
+    pub fn auth_token_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.auth_token_file = Some(file("Builder::auth_token_file", path));
+        self
+    }
+
+    /// Serves `/metrics` over HTTPS with this PEM certificate chain and PEM private key
+    /// (`METRICS_TLS_CERT_FILE`, `METRICS_TLS_KEY_FILE`); needs the `tls` feature.
+    ///
+    /// ```no_run
+    /// let exporter = instrument_metrics::Builder::from_env()?
+    ///     .tls("/etc/metrics/tls.crt", "/etc/metrics/tls.key")
+    ///     .tls_client_ca("/etc/metrics/prometheus-ca.crt")
+    ///     .auth_token_file("/var/run/secrets/metrics/token")
+    ///     .install()?;
+    /// # Ok::<(), instrument_metrics::Error>(())
+    /// ```
+    #[must_use]
+    pub fn tls(mut self, cert_file: impl Into<PathBuf>, key_file: impl Into<PathBuf>) -> Self {
+        self.tls = Some((
+            file("Builder::tls", cert_file),
+            file("Builder::tls", key_file),
+        ));
+        self
+    }
+
+    /// With [`tls`](Builder::tls), requires client certificates signed by a CA of this PEM
+    /// file: mutual TLS (`METRICS_TLS_CLIENT_CA_FILE`).
+    #[must_use]
+    pub fn tls_client_ca(mut self, ca_file: impl Into<PathBuf>) -> Self {
+        self.tls_client_ca = Some(file("Builder::tls_client_ca", ca_file));
+        self
+    }
+
+    /// Pushes to a Prometheus Pushgateway at this `http://` (or, with the `tls` feature,
+    /// `https://`) URL instead of listening, every
     /// [`push_interval`](Builder::push_interval) and once more at shutdown
     /// (`METRICS_PUSH_GATEWAY`).
     #[must_use]
     pub fn push_gateway(mut self, url: &str) -> Self {
         self.push = self.keep_first_error(Gateway::parse("Builder::push_gateway", url));
+        self
+    }
+
+    /// Authenticates pushes with HTTP basic auth: this user name, and the password read at
+    /// install from a file (`METRICS_PUSH_USERNAME`, `METRICS_PUSH_PASSWORD_FILE`).
+    #[must_use]
+    pub fn push_credentials(mut self, username: &str, password_file: impl Into<PathBuf>) -> Self {
+        self.push_credentials = Some((
+            username.to_owned(),
+            file("Builder::push_credentials", password_file),
+        ));
+        self
+    }
+
+    /// Checks an `https://` gateway's certificate against the CAs of this PEM file instead of
+    /// the public web's (`METRICS_PUSH_CA_FILE`); needs the `tls` feature.
+    #[must_use]
+    pub fn push_ca_file(mut self, ca_file: impl Into<PathBuf>) -> Self {
+        self.push_ca = Some(file("Builder::push_ca_file", ca_file));
         self
     }
 
@@ -319,7 +419,40 @@ impl Builder {
             .chain(&self.subsystem)
             .map(|part| format!("{part}_"))
             .collect();
-        let serving = match (self.push, self.listen) {
+        let auth_token = match (self.auth_token, &self.auth_token_file) {
+            (Some(_), Some(file)) => {
+                return Err(invalid(
+                    file.origin,
+                    &file.path.display().to_string(),
+                    "no bearer token set as well (METRICS_AUTH_TOKEN or Builder::auth_token): \
+                     one of the two",
+                ));
+            }
+            (token, None) => token,
+            (None, Some(file)) => Some(read_secret(file.origin, &file.path)?),
+        };
+        let server_tls = self
+            .tls
+            .map(|(cert, key)| ServerFiles {
+                cert,
+                key,
+                client_ca: self.tls_client_ca.clone(),
+            })
+            .map(|files| server_tls(&files))
+            .transpose()?;
+        if let (None, Some(client_ca)) = (&server_tls, &self.tls_client_ca) {
+            return Err(invalid(
+                client_ca.origin,
+                &client_ca.path.display().to_string(),
+                "a server certificate and key as well (METRICS_TLS_CERT_FILE and \
+                 METRICS_TLS_KEY_FILE, or Builder::tls)",
+            ));
+        }
+        let push = match self.push {
+            Some(gateway) => Some(gateway.secured(self.push_credentials, self.push_ca.as_ref())?),
+            None => None,
+        };
+        let serving = match (push, self.listen) {
             (Some(gateway), _) => Serving::Push {
                 gateway,
                 interval: self.push_interval,
@@ -335,7 +468,8 @@ impl Builder {
             excluded: self.excluded,
             custom_labels: self.custom_labels,
             buckets: self.buckets,
-            auth_token: self.auth_token,
+            auth_token,
+            server_tls,
             build_info: self.build_info.unwrap_or_else(defaults::build_info),
             exemplars: self.exemplars.then(|| {
                 self.exemplar_source
@@ -363,5 +497,60 @@ struct ExemplarSource(Source);
 impl std::fmt::Debug for ExemplarSource {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         formatter.write_str("ExemplarSource(..)")
+    }
+}
+
+fn file(origin: &'static str, path: impl Into<PathBuf>) -> FileSetting {
+    FileSetting {
+        origin,
+        path: path.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Builder;
+
+    fn error_of(builder: Builder) -> String {
+        match builder.into_config() {
+            Ok(_) => panic!("the settings were accepted"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn tls_settings_are_checked_at_install() {
+        let missing = std::env::temp_dir().join("instrument-metrics-no-such-file.pem");
+        let error = error_of(Builder::new().tls(&missing, &missing));
+        if cfg!(feature = "tls") {
+            assert!(
+                error.contains("Builder::tls") && error.contains("readable file"),
+                "{error}"
+            );
+        } else {
+            assert!(
+                error.contains("Builder::tls") && error.contains("enable the `tls` feature"),
+                "{error}"
+            );
+        }
+        let error = error_of(Builder::new().tls_client_ca(&missing));
+        assert!(
+            error.contains("Builder::tls_client_ca") && error.contains("METRICS_TLS_CERT_FILE"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_token_and_a_token_file_conflict_and_neither_is_shown() {
+        let builder = Builder::new()
+            .auth_token("hunter2")
+            .auth_token_file("/run/secrets/token");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+        let error = error_of(builder);
+        assert!(
+            error.contains("Builder::auth_token_file") && error.contains("METRICS_AUTH_TOKEN"),
+            "{error}"
+        );
+        assert!(!error.contains("hunter2"), "{error}");
     }
 }

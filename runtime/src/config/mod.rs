@@ -11,6 +11,8 @@ mod defaults;
 mod env;
 mod gateway;
 mod parse;
+mod secret;
+mod tls;
 mod validated;
 
 pub use builder::Builder;

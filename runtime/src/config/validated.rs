@@ -6,6 +6,8 @@ use std::time::Duration;
 use regex_lite::Regex;
 
 use super::gateway::Gateway;
+use super::secret::Secret;
+use super::tls::ServerTls;
 use crate::exposition::BuildInfo;
 use crate::exposition::exemplar::Source;
 use crate::record::settings::Settings;
@@ -20,7 +22,9 @@ pub(crate) struct Config {
     pub(super) excluded: Vec<Regex>,
     pub(super) custom_labels: Vec<(String, String)>,
     pub(super) buckets: Vec<f64>,
-    pub(super) auth_token: Option<String>,
+    pub(super) auth_token: Option<Secret>,
+    /// HTTPS for `/metrics`.
+    pub(super) server_tls: Option<ServerTls>,
     pub(super) build_info: BuildInfo,
     /// `Some` when exemplars are on: where function calls find their trace, if anywhere.
     pub(super) exemplars: Option<Option<Source>>,
@@ -65,7 +69,12 @@ impl Config {
     }
 
     pub(crate) fn auth_token(&self) -> Option<&str> {
-        self.auth_token.as_deref()
+        self.auth_token.as_ref().map(Secret::expose)
+    }
+
+    /// The TLS configuration `/metrics` is served with, if any.
+    pub(crate) fn server_tls(&self) -> Option<&ServerTls> {
+        self.server_tls.as_ref()
     }
 
     pub(crate) fn build_info(&self) -> &BuildInfo {

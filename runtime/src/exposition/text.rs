@@ -13,6 +13,8 @@ pub(crate) enum Kind {
     Counter,
     Gauge,
     Histogram,
+    /// The HTTP layer's body sizes (`_sum` and `_count` only).
+    #[cfg(feature = "http")]
     Summary,
 }
 
@@ -22,6 +24,7 @@ impl Kind {
             Kind::Counter => "counter",
             Kind::Gauge => "gauge",
             Kind::Histogram => "histogram",
+            #[cfg(feature = "http")]
             Kind::Summary => "summary",
         }
     }

@@ -33,29 +33,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    /// A reply without headers, for what a server answers before the endpoint is asked.
-    pub(crate) fn bare(status: u16, body: &[u8]) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: body.to_vec(),
-        }
-    }
-
-    pub(crate) fn status(&self) -> u16 {
-        self.status
-    }
-
-    pub(crate) fn headers(&self) -> &[(&'static str, String)] {
-        &self.headers
-    }
-
-    pub(crate) fn body(&self) -> &[u8] {
-        &self.body
-    }
-
     /// Status, headers and body, for a server that takes them apart.
-    #[cfg(feature = "axum")]
     pub(crate) fn into_parts(self) -> (u16, Vec<(&'static str, String)>, Vec<u8>) {
         (self.status, self.headers, self.body)
     }
@@ -162,20 +140,27 @@ fn method_not_allowed() -> Reply {
     reply
 }
 
-/// Whether `Accept-Encoding` lists gzip (or `*`) without `q=0`.
+/// Whether `Accept-Encoding` accepts gzip: its own entry decides when there is one, else `*`'s;
+/// a quality of zero (`q=0`, `Q=0.000`) refuses.
 fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
-    accept_encoding.is_some_and(|header| {
-        header.split(',').any(|coding| {
+    let Some(header) = accept_encoding else {
+        return false;
+    };
+    let quality_of = |wanted: &str| {
+        header.split(',').find_map(|coding| {
             let mut parts = coding.split(';').map(str::trim);
             let name = parts.next().unwrap_or_default();
-            let refused = parts.any(|parameter| {
-                parameter
-                    .strip_prefix("q=")
-                    .is_some_and(|q| q.parse::<f32>().is_ok_and(|q| q == 0.0))
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+            name.eq_ignore_ascii_case(wanted).then(|| {
+                parts
+                    .filter_map(|parameter| parameter.split_once('='))
+                    .find(|(key, _)| key.trim().eq_ignore_ascii_case("q"))
+                    .map_or(1.0, |(_, q)| q.trim().parse::<f32>().unwrap_or(0.0))
+            })
         })
-    })
+    };
+    quality_of("gzip")
+        .or_else(|| quality_of("*"))
+        .is_some_and(|quality| quality > 0.0)
 }
 
 fn gzip(body: &[u8]) -> Option<Vec<u8>> {
@@ -204,6 +189,12 @@ mod tests {
         assert!(accepts_gzip(Some("deflate, GZIP;q=0.5")));
         assert!(accepts_gzip(Some("*")));
         assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("gzip;q=0, *")));
+        assert!(!accepts_gzip(Some("*, gzip;q=0")));
+        assert!(!accepts_gzip(Some("GZIP;Q=0")));
+        assert!(!accepts_gzip(Some("gzip; q=0.000")));
+        assert!(!accepts_gzip(Some("*;q=0")));
+        assert!(accepts_gzip(Some("br;q=1, *;q=0.1")));
         assert!(!accepts_gzip(Some("identity")));
         assert!(!accepts_gzip(None));
     }

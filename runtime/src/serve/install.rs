@@ -1,15 +1,15 @@
 //! Installation: the recorder, the registry, the settings call sites read, and what serves
 //! them, all or nothing.
 
-use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 
+use super::connection::Transport;
 use super::endpoint::Endpoint;
 use super::exporter::{Background, Exporter};
-use super::listener::Listener;
+use super::listener::{self, Listener};
 use super::objectives;
 use super::push::Pusher;
 use super::upkeep::Upkeep;
@@ -76,7 +76,7 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     objectives::check(config)?;
     // Bind before anything else exists, so a busy port leaves nothing to undo.
     let socket = match config.serving() {
-        Serving::Listen(addr) => Some(TcpListener::bind(addr).map_err(|source| Error::Bind {
+        Serving::Listen(addr) => Some(listener::bind(*addr).map_err(|source| Error::Bind {
             addr: *addr,
             source,
         })?),
@@ -85,9 +85,10 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
     let recorder = prometheus_builder(config)?.build_recorder();
     let handle = recorder.handle();
     let endpoint = Arc::new(Endpoint::new(handle.clone(), config.auth_token()));
-    let background = match (socket, config.serving()) {
+    let mut background = match (socket, config.serving()) {
         (Some(socket), _) => Some(Background::Listen(
-            Listener::spawn(socket, Arc::clone(&endpoint)).map_err(Error::Spawn)?,
+            Listener::spawn(socket, Arc::clone(&endpoint), transport(config))
+                .map_err(Error::Spawn)?,
         )),
         (
             None,
@@ -142,7 +143,21 @@ fn install_once(config: &Config) -> Result<Exporter, Error> {
         site.preregister();
     }
     objectives::install(config);
+    if let Some(Background::Listen(listener)) = &mut background {
+        listener.start();
+    }
     Ok(Exporter::running(endpoint, background, upkeep))
+}
+
+/// Plain TCP, or TLS with the configured certificate.
+fn transport(config: &Config) -> Transport {
+    match config.server_tls() {
+        #[cfg(feature = "tls")]
+        Some(tls) => Transport::Tls(tokio_rustls::TlsAcceptor::from(Arc::clone(tls))),
+        #[cfg(not(feature = "tls"))]
+        Some(never) => match *never {},
+        None => Transport::Plain,
+    }
 }
 
 /// The `metrics` exporter, for what is recorded through the facade: user metrics and the HTTP

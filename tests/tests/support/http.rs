@@ -140,7 +140,8 @@ fn send(
         .map_err(|error| format!("{method} http://{addr}{target}: {error}"))
 }
 
-fn parse(raw: &[u8], head_only: bool) -> Result<Response, String> {
+/// Reads a whole response off the wire: head, then the body by its length or chunks.
+pub fn parse(raw: &[u8], head_only: bool) -> Result<Response, String> {
     let split = raw
         .windows(4)
         .position(|window| window == b"\r\n\r\n")

@@ -22,4 +22,6 @@ pub mod redis;
 pub mod rules;
 pub mod scratch;
 pub mod threads;
+pub mod tls;
 pub mod tools;
+pub mod wire;

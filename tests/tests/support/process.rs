@@ -42,6 +42,11 @@ impl ChildGuard {
         }
     }
 
+    /// The process id, to look at `/proc/<pid>`.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The exit status, if the process has ended.
     pub fn exited(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().ok().flatten()
