@@ -14,15 +14,22 @@ use support::dashboards::{
 };
 use support::process::require_on_path;
 use support::promql::{has_prefix, metric_names, with_prefix};
-use support::rules::{RuleKind, rules, yaml_values};
+use support::rules::{Rule, RuleKind, rules, yaml_values};
 use support::scratch::ScratchDir;
 
-const RULE_FILES: [&str; 2] = ["recording_rules.yml", "alert_rules.yml"];
-const DASHBOARDS: [&str; 2] = ["functions.json", "http.json"];
-const UNIT_TESTS: [&str; 3] = [
+const RULE_FILES: [&str; 4] = [
+    "recording_rules.yml",
+    "alert_rules.yml",
+    "slo_rules.yml",
+    "job_health_rules.yml",
+];
+const DASHBOARDS: [&str; 3] = ["functions.json", "http.json", "slo.json"];
+const UNIT_TESTS: [&str; 5] = [
     "tests/functions_test.yml",
     "tests/http_test.yml",
     "tests/instances_test.yml",
+    "tests/slo_test.yml",
+    "tests/job_health_test.yml",
 ];
 
 /// Options that change every threshold, the prefix and the families at once.
@@ -45,6 +52,12 @@ const CUSTOM: &[&str] = &[
     "api,web.internal",
     "--keep-labels",
     "environment,region",
+    "--min-events",
+    "3",
+    "--job-grace",
+    "90s",
+    "--window-divisor",
+    "60",
 ];
 
 #[test]
@@ -112,8 +125,11 @@ fn namespace_prefixes_every_metric_name_in_every_expression() {
     let acme = ScratchDir::new("dashboards-acme");
     generate(default.path(), &[]);
     generate(acme.path(), &["--namespace", "acme"]);
-    // `up` is Prometheus's own series, never prefixed.
-    let own = |name: &String| name != "up";
+    // `up` is Prometheus's own series and `process_start_time_seconds` a process metric, never
+    // prefixed; the objectives' recorded series are one set for every family and prefix.
+    let own = |name: &String| {
+        name != "up" && name != "process_start_time_seconds" && !name.starts_with("objective:")
+    };
     for file in DASHBOARDS.iter().chain(&RULE_FILES).chain(&UNIT_TESTS) {
         let plain = names_in(default.path(), file);
         let prefixed = names_in(acme.path(), file);
@@ -165,7 +181,7 @@ fn namespace_prefixes_every_metric_name_in_every_expression() {
     for file in DASHBOARDS.iter().chain(&RULE_FILES) {
         for name in names_in(both.path(), file) {
             assert!(
-                name == "up" || has_prefix(&name, "acme_shop_"),
+                !own(&name) || has_prefix(&name, "acme_shop_"),
                 "{file}: {name}"
             );
         }
@@ -180,7 +196,13 @@ fn the_dashboards_are_well_formed() {
             .iter()
             .filter_map(|variable| variable["name"].as_str().map(str::to_owned))
             .collect();
-        for required in ["datasource", "job", "instance"] {
+        // The objectives sum over instances: their dashboard selects objectives instead.
+        let required = if file == "slo.json" {
+            ["datasource", "job", "objective"]
+        } else {
+            ["datasource", "job", "instance"]
+        };
+        for required in required {
             assert!(
                 defined.contains(required),
                 "{file}: no ${required} variable"
@@ -251,6 +273,9 @@ fn the_generator_rejects_invalid_options_and_names_them() {
         (&["--error-ratio", "1.5"][..], "--error-ratio"),
         (&["--p99-seconds", "0"][..], "--p99-seconds"),
         (&["--for", "5 minutes"][..], "--for"),
+        (&["--job-grace", "soon"][..], "--job-grace"),
+        (&["--min-events", "0"][..], "--min-events"),
+        (&["--window-divisor", "7"][..], "--window-divisor"),
         (&["--out"][..], "--out needs a value"),
         (&["--colour"][..], "--colour"),
     ] {
@@ -342,7 +367,8 @@ fn promtool_check_rules_is_clean() {
     let custom = ScratchDir::new("dashboards-check");
     generate(custom.path(), CUSTOM);
     for dir in [dashboards_dir().as_path(), custom.path()] {
-        let report = promtool(&["check", "rules", RULE_FILES[0], RULE_FILES[1]], dir);
+        let args: Vec<&str> = ["check", "rules"].into_iter().chain(RULE_FILES).collect();
+        let report = promtool(&args, dir);
         // Lint findings (duplicate rules, ...) are printed while the exit status stays 0.
         let findings: Vec<&str> = report
             .lines()
@@ -356,7 +382,11 @@ fn promtool_check_rules_is_clean() {
             "promtool check rules in {} reported:\n{report}",
             dir.display()
         );
-        assert_eq!(report.matches("SUCCESS").count(), 2, "{report}");
+        assert_eq!(
+            report.matches("SUCCESS").count(),
+            RULE_FILES.len(),
+            "{report}"
+        );
     }
 }
 
@@ -381,7 +411,12 @@ fn promtool_unit_tests_pass_for_the_default_and_custom_thresholds() {
         .iter()
         .map(|file| read(&dashboards_dir().join(file)))
         .collect();
-    for alert in rules(&read(&dashboards_dir().join("alert_rules.yml"))) {
+    let alert_files = ["alert_rules.yml", "slo_rules.yml", "job_health_rules.yml"];
+    let alerts = alert_files
+        .iter()
+        .flat_map(|file| rules(&read(&dashboards_dir().join(file))))
+        .filter(|rule| rule.kind == RuleKind::Alert);
+    for alert in alerts {
         let checks = tests
             .matches(&format!("alertname: {}\n", alert.name))
             .count();
@@ -392,4 +427,127 @@ fn promtool_unit_tests_pass_for_the_default_and_custom_thresholds() {
         );
     }
     assert!(tests.contains("exp_alerts: []"));
+}
+
+#[test]
+fn slo_and_job_health_rules_hold_every_window_tier_and_guard() {
+    let slo = rules(&read(&dashboards_dir().join("slo_rules.yml")));
+    let recorded: Vec<&str> = slo
+        .iter()
+        .filter(|rule| rule.kind == RuleKind::Record)
+        .map(|rule| rule.name.as_str())
+        .collect();
+    assert!(recorded.contains(&"objective:error_budget:ratio"));
+    assert!(recorded.contains(&"objective:slow_budget:ratio"));
+    for window in ["5m", "30m", "1h", "2h", "6h", "1d", "3d"] {
+        for series in [
+            "calls",
+            "error_ratio",
+            "error_burn_rate",
+            "timed_calls",
+            "slow_ratio",
+            "slow_burn_rate",
+        ] {
+            let name = format!("objective:{series}:rate{window}");
+            assert!(recorded.contains(&name.as_str()), "{name} is not recorded");
+        }
+    }
+    // Three tiers per budget: page 14.4x over 1h and 5m, page 6x over 6h and 30m, ticket 1x
+    // over 3d and 6h, each guarded by the number of bad calls in both windows.
+    let burn: Vec<&Rule> = slo
+        .iter()
+        .filter(|rule| rule.name == "ErrorBudgetBurn")
+        .collect();
+    assert_eq!(burn.len(), 3);
+    assert_eq!(
+        burn[0].expr,
+        "objective:error_burn_rate:rate1h > 14.4\nand\nobjective:error_burn_rate:rate5m > 14.4\n\
+         and\nobjective:error_ratio:rate1h * objective:calls:rate1h * 3600 >= 5\n\
+         and\nobjective:error_ratio:rate5m * objective:calls:rate5m * 300 >= 5"
+    );
+    assert!(
+        burn[1]
+            .expr
+            .starts_with("objective:error_burn_rate:rate6h > 6\n")
+    );
+    assert!(
+        burn[2]
+            .expr
+            .starts_with("objective:error_burn_rate:rate3d > 1\n")
+    );
+    assert_eq!(
+        slo.iter()
+            .filter(|rule| rule.name == "LatencyBudgetBurn")
+            .count(),
+        3
+    );
+    let stale = rules(&read(&dashboards_dir().join("job_health_rules.yml")));
+    assert_eq!(stale.len(), 1);
+    assert!(
+        stale[0].expr.contains("process_start_time_seconds")
+            && stale[0]
+                .expr
+                .ends_with("function_calls_last_success_expected_interval_seconds + 300"),
+        "{}",
+        stale[0].expr
+    );
+    // The window divisor shortens the ranges, not the names.
+    let short = ScratchDir::new("dashboards-divisor");
+    generate(
+        short.path(),
+        &["--window-divisor", "60", "--min-events", "2"],
+    );
+    let text = read(&short.path().join("slo_rules.yml"));
+    assert!(text.contains("rate(function_calls_total[60s])"), "{text}");
+    assert!(text.contains("record: objective:error_ratio:rate1h"));
+    assert!(text.contains("objective:error_ratio:rate1h * objective:calls:rate1h * 60 >= 2"));
+}
+
+#[test]
+fn latency_panels_show_exemplars_linked_to_the_trace_data_source() {
+    for file in ["functions.json", "http.json"] {
+        let dashboard = read_json(&dashboards_dir().join(file));
+        let traces = variables(&dashboard)
+            .into_iter()
+            .find(|variable| variable["name"] == "traces")
+            .unwrap_or_else(|| panic!("{file}: no $traces variable"));
+        assert_eq!(traces["type"], "datasource", "{file}");
+        let panels = dashboard["panels"].as_array().expect("panels");
+        let mut latency_panels = 0;
+        for panel in panels {
+            let targets = panel["targets"].as_array().expect("targets");
+            let quantiles = targets.iter().any(|target| {
+                target["expr"]
+                    .as_str()
+                    .is_some_and(|expr| expr.starts_with("histogram_quantile("))
+            });
+            let title = panel["title"].as_str().unwrap_or_default();
+            if panel["type"] != "timeseries" || !quantiles {
+                // Tables and rates read no exemplars.
+                assert!(
+                    targets
+                        .iter()
+                        .all(|target| target.get("exemplar").is_none()),
+                    "{file}: {title}"
+                );
+                continue;
+            }
+            latency_panels += 1;
+            assert!(
+                targets.iter().all(|target| target["exemplar"] == true),
+                "{file}: {title}: every latency query asks for exemplars"
+            );
+            let links = panel["fieldConfig"]["defaults"]["links"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{file}: {title}: no data link"));
+            let url = links[0]["url"].as_str().unwrap_or_default();
+            assert!(
+                url.starts_with("/explore?")
+                    && url.contains("${traces}")
+                    && url.contains("${__data.fields.trace_id}"),
+                "{file}: {title}: {url}"
+            );
+        }
+        assert_eq!(latency_panels, 1, "{file}: one latency panel");
+    }
 }

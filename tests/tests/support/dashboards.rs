@@ -126,7 +126,9 @@ pub fn label_values_query(variable: &Value) -> Option<(String, String)> {
 /// interval variables on a recent time range.
 pub fn all_value(variable: &str) -> Option<&'static str> {
     match variable {
-        "job" | "instance" | "module" | "function" | "handler" | "method" => Some(".*"),
+        "job" | "instance" | "module" | "function" | "handler" | "method" | "objective" => {
+            Some(".*")
+        }
         "family" => Some("function_calls"),
         "__rate_interval" => Some("1m"),
         "__range" => Some("5m"),

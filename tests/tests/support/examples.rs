@@ -1,5 +1,6 @@
-//! The example binaries (`pipeline`, `batch`, `http_service`, `dashboards`) run as a user runs
-//! them: built by cargo, started with only the variables a test sets, killed when the test ends.
+//! The example binaries (`pipeline`, `batch`, `http_service`, `worker`, `dashboards`) run as a
+//! user runs them: built by cargo, started with only the variables a test sets, killed when the
+//! test ends.
 
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
@@ -116,6 +117,7 @@ pub fn command(name: &str) -> Command {
             || variable.starts_with("PIPELINE_")
             || variable.starts_with("BATCH_")
             || variable.starts_with("APP_")
+            || variable.starts_with("WORKER_")
             || variable == "ENABLE_METRICS"
         {
             command.env_remove(variable.as_ref());

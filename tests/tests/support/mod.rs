@@ -18,6 +18,7 @@ pub mod process;
 pub mod prometheus;
 pub mod promql;
 pub mod recorded;
+pub mod redis;
 pub mod rules;
 pub mod scratch;
 pub mod threads;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use super::http;
-use super::process::{ChildGuard, serve_on_free_port};
+use super::process::{ChildGuard, poll, serve_on_free_port};
 use super::scratch::ScratchDir;
 
 /// How long Prometheus may take to answer `/-/ready`, and how often it is asked.
@@ -65,4 +65,31 @@ pub fn api(addr: SocketAddr, target: &str) -> Result<Value, String> {
         return Err(format!("{target} warned: {warnings}"));
     }
     Ok(json)
+}
+
+/// Waits, for at most `limit`, until Prometheus at `addr` has loaded `count` rules and the last
+/// evaluation of every one succeeded.
+pub fn wait_until_rules_healthy(
+    addr: SocketAddr,
+    count: usize,
+    limit: Duration,
+) -> Result<(), String> {
+    poll(limit, POLL_INTERVAL, || {
+        let answer = api(addr, "/api/v1/rules")?;
+        let rules: Vec<&Value> = answer["data"]["groups"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|group| group["rules"].as_array().into_iter().flatten())
+            .collect();
+        let unhealthy: Vec<&&Value> = rules.iter().filter(|rule| rule["health"] != "ok").collect();
+        if rules.len() == count && unhealthy.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} of {count} rules loaded, not healthy: {unhealthy:?}",
+                rules.len()
+            ))
+        }
+    })
 }

@@ -3,9 +3,46 @@
 //! them to, so both come from here.
 
 use crate::go_format::{humanize_duration, humanize_percentage};
+use crate::job_health::stale_jobs;
+use crate::objectives::{Kind, window_seconds};
 use crate::options::Options;
 use crate::promql::{RULE_WINDOW, Recorded, regex_escape};
 use crate::yaml;
+
+/// A tier of the multi-window, multi-burn-rate alerts (Google SRE workbook, chapter 5): it
+/// fires while the budget burns more than `factor` times too fast over both windows.
+pub struct Tier {
+    pub severity: &'static str,
+    pub factor: f64,
+    pub long: &'static str,
+    pub short: &'static str,
+}
+
+/// Page when 2% of a 30-day budget goes in an hour, or 5% in six hours; open a ticket when 10%
+/// goes in three days.
+pub const TIERS: [Tier; 3] = [
+    Tier {
+        severity: "page",
+        factor: 14.4,
+        long: "1h",
+        short: "5m",
+    },
+    Tier {
+        severity: "page",
+        factor: 6.0,
+        long: "6h",
+        short: "30m",
+    },
+    Tier {
+        severity: "ticket",
+        factor: 1.0,
+        long: "3d",
+        short: "6h",
+    },
+];
+
+/// The period a budget is spent over, in days, as the annotations say.
+const BUDGET_DAYS: f64 = 30.0;
 
 pub enum Alert<'a> {
     /// A function of the family fails more often than `--error-ratio`.
@@ -20,6 +57,17 @@ pub enum Alert<'a> {
     HttpLatencyHigh,
     /// Prometheus cannot scrape a target of `--jobs`.
     InstanceDown,
+    /// An objective spends its error (`Kind::Errors`) or latency budget `tier.factor` times
+    /// too fast over both of the tier's windows.
+    BudgetBurn {
+        kind: Kind,
+        tier: &'a Tier,
+    },
+    /// A function of the family with an expected interval has not succeeded for longer than
+    /// that plus `--job-grace`.
+    JobStale {
+        family: &'a str,
+    },
 }
 
 /// The series an alert fired for, as its annotations name it: Prometheus templates in the rule
@@ -53,6 +101,23 @@ impl Alert<'_> {
             Alert::HttpErrorRatioHigh => "HttpErrorRatioHigh",
             Alert::HttpLatencyHigh => "HttpLatencyHigh",
             Alert::InstanceDown => "InstanceDown",
+            Alert::BudgetBurn {
+                kind: Kind::Errors, ..
+            } => "ErrorBudgetBurn",
+            Alert::BudgetBurn {
+                kind: Kind::Slow, ..
+            } => "LatencyBudgetBurn",
+            Alert::JobStale { .. } => "JobStale",
+        }
+    }
+
+    /// How long the condition must hold: `--for` for the threshold alerts; none for the burn
+    /// rates (the short window already confirms the burn) and stale jobs (the condition is a
+    /// duration itself).
+    pub fn for_duration<'o>(&self, options: &'o Options) -> Option<&'o str> {
+        match self {
+            Alert::BudgetBurn { .. } | Alert::JobStale { .. } => None,
+            _ => Some(&options.for_duration),
         }
     }
 
@@ -80,6 +145,27 @@ impl Alert<'_> {
                 let jobs: Vec<String> = options.jobs.iter().map(|job| regex_escape(job)).collect();
                 format!(r#"up{{job=~"{}"}} == 0"#, jobs.join("|"))
             }
+            Alert::BudgetBurn { kind, tier } => {
+                let factor = tier.factor;
+                let min = options.min_events;
+                // The guard: enough failed (slow) calls in the window, ratio * calls * seconds.
+                let enough = |window: &str| {
+                    format!(
+                        "{} * {} * {} >= {min}",
+                        kind.ratio(window),
+                        kind.events(window),
+                        window_seconds(options, window)
+                    )
+                };
+                format!(
+                    "{} > {factor}\nand\n{} > {factor}\nand\n{}\nand\n{}",
+                    kind.burn_rate(tier.long),
+                    kind.burn_rate(tier.short),
+                    enough(tier.long),
+                    enough(tier.short)
+                )
+            }
+            Alert::JobStale { family } => stale_jobs(options, family),
         }
     }
 
@@ -97,6 +183,15 @@ impl Alert<'_> {
                 vec![("severity", "warning".to_owned())]
             }
             Alert::InstanceDown => vec![("severity", "critical".to_owned())],
+            Alert::BudgetBurn { tier, .. } => vec![
+                ("severity", tier.severity.to_owned()),
+                ("long_window", tier.long.to_owned()),
+                ("short_window", tier.short.to_owned()),
+            ],
+            Alert::JobStale { family } => vec![
+                ("severity", "warning".to_owned()),
+                ("family", options.name(family)),
+            ],
         }
     }
 
@@ -108,14 +203,19 @@ impl Alert<'_> {
             }
             Alert::HttpErrorRatioHigh | Alert::HttpLatencyHigh => "{{ $labels.handler }}",
             Alert::InstanceDown => "{{ $labels.instance }}",
+            Alert::BudgetBurn { .. } => "{{ $labels.objective }}",
+            Alert::JobStale { .. } => {
+                "{{ $labels.module }}::{{ $labels.function }} on {{ $labels.instance }}"
+            }
         };
         let value = match self {
             Alert::FunctionErrorRatioHigh { .. } | Alert::HttpErrorRatioHigh => {
                 "{{ $value | humanizePercentage }}"
             }
-            Alert::FunctionLatencyHigh { .. } | Alert::HttpLatencyHigh => {
+            Alert::FunctionLatencyHigh { .. } | Alert::HttpLatencyHigh | Alert::JobStale { .. } => {
                 "{{ $value | humanizeDuration }}"
             }
+            Alert::BudgetBurn { .. } => r#"{{ $value | printf "%.1f" }}"#,
             Alert::InstanceDown => "",
         };
         Subject {
@@ -131,7 +231,10 @@ impl Alert<'_> {
             Alert::FunctionErrorRatioHigh { .. } | Alert::HttpErrorRatioHigh => {
                 humanize_percentage(value)
             }
-            Alert::FunctionLatencyHigh { .. } | Alert::HttpLatencyHigh => humanize_duration(value),
+            Alert::FunctionLatencyHigh { .. } | Alert::HttpLatencyHigh | Alert::JobStale { .. } => {
+                humanize_duration(value)
+            }
+            Alert::BudgetBurn { .. } => format!("{value:.1}"),
             Alert::InstanceDown => String::new(),
         }
     }
@@ -172,6 +275,32 @@ impl Alert<'_> {
                 format!(
                     "Prometheus has failed to scrape {who} of job {job} for {}: the process is down, or its metrics endpoint is unreachable.",
                     options.for_duration
+                ),
+            ),
+            Alert::BudgetBurn { kind, tier } => {
+                let (budget, calls) = match kind {
+                    Kind::Errors => ("error", "failed"),
+                    Kind::Slow => ("latency", "slower than its threshold"),
+                };
+                let factor = tier.factor;
+                let days = format!("{:.1}", BUDGET_DAYS / factor);
+                let days = days.trim_end_matches(".0");
+                (
+                    format!(
+                        "Objective {who} of job {job} burns its {budget} budget {factor} times too fast"
+                    ),
+                    format!(
+                        "Over the last {} the share of calls {calls} is {value} times what the objective's target allows, and over the last {} more than {factor} times: at {factor} times, a {BUDGET_DAYS}-day budget lasts {days} days.",
+                        tier.long, tier.short
+                    ),
+                )
+            }
+            Alert::JobStale { family } => (
+                format!("{who} has not succeeded within its expected interval"),
+                format!(
+                    "{who} (job {job}, family {}) last succeeded {value} ago (counted from the process's start when it has not succeeded since), longer than its expected interval plus a grace of {}.",
+                    options.name(family),
+                    options.job_grace
                 ),
             ),
         };

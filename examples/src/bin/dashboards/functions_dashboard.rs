@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use crate::grafana::{
     INSTANCE_VARIABLE, LabelVariable, RATE_INTERVAL, WHOLE_RANGE, at, dashboard, datasource,
     datasource_variable, filters, instant, label_variables, percentiles, range, stat, table,
-    timeseries,
+    timeseries, traces_variable,
 };
 use crate::options::Options;
 use crate::promql::{FAILED_RESULTS, and, histogram_quantile, rate, selector, zero_safe_ratio};
@@ -140,7 +140,11 @@ pub fn functions_dashboard(options: &Options) -> Value {
         ),
     ];
 
-    let mut variables = vec![datasource_variable(), family_variable(options)];
+    let mut variables = vec![
+        datasource_variable(),
+        traces_variable(),
+        family_variable(options),
+    ];
     variables.extend(label_variables(&total, &VARIABLES));
     dashboard(
         options,

@@ -19,11 +19,17 @@ pub fn datasource() -> Value {
     json!({ "type": "prometheus", "uid": DATASOURCE })
 }
 
+/// The trace data source the exemplars' links open: a dashboard variable, so one file serves
+/// every environment.
+const TRACES: &str = "${traces}";
+
 /// A query of a panel: a range query drawn over time, or an instant query for tables and stats.
 pub struct Query {
     expr: String,
     legend: String,
     instant: bool,
+    /// Ask Prometheus for the exemplars (trace ids) of the histogram buckets the query reads.
+    exemplar: bool,
 }
 
 pub fn range(expr: String, legend: &str) -> Query {
@@ -31,6 +37,7 @@ pub fn range(expr: String, legend: &str) -> Query {
         expr,
         legend: legend.to_owned(),
         instant: false,
+        exemplar: false,
     }
 }
 
@@ -39,15 +46,30 @@ pub fn instant(expr: String, legend: &str) -> Query {
         expr,
         legend: legend.to_owned(),
         instant: true,
+        exemplar: false,
     }
 }
 
-/// The p50, p95 and p99 of `quantile(q)` drawn over time, labelled `p50 {legend}`, ...
+/// The p50, p95 and p99 of `quantile(q)` drawn over time, labelled `p50 {legend}`, ..., with
+/// the buckets' exemplars: a slow request's trace is a click away from the spike.
 pub fn percentiles(quantile: impl Fn(&str) -> String, legend: &str) -> Vec<Query> {
     [("0.5", "p50"), ("0.95", "p95"), ("0.99", "p99")]
         .into_iter()
-        .map(|(q, name)| range(quantile(q), &format!("{name} {legend}")))
+        .map(|(q, name)| Query {
+            exemplar: true,
+            ..range(quantile(q), &format!("{name} {legend}"))
+        })
         .collect()
+}
+
+/// The link on an exemplar: its `trace_id` opened in Explore on the `traces` data source.
+fn trace_link() -> Value {
+    // Explore's `left` pane as URL-encoded JSON: {"datasource":"${traces}","queries":[{"refId":
+    // "A","query":"<trace id>"}]}; Grafana fills in both variables when the link is clicked.
+    let url = format!(
+        "/explore?left=%7B%22datasource%22%3A%22{TRACES}%22%2C%22queries%22%3A%5B%7B%22refId%22%3A%22A%22%2C%22query%22%3A%22${{__data.fields.trace_id}}%22%7D%5D%7D"
+    );
+    json!({ "title": "Trace ${__data.fields.trace_id}", "url": url, "targetBlank": true })
 }
 
 fn targets(queries: Vec<Query>) -> Value {
@@ -67,6 +89,9 @@ fn targets(queries: Vec<Query>) -> Value {
             });
             if query.instant {
                 target["format"] = json!("table");
+            }
+            if query.exemplar {
+                target["exemplar"] = json!(true);
             }
             target
         })
@@ -123,7 +148,8 @@ pub fn timeseries(
     at: At,
     queries: Vec<Query>,
 ) -> Value {
-    let fields = json!({
+    let exemplars = queries.iter().any(|query| query.exemplar);
+    let mut fields = json!({
         "fieldConfig": {
             "defaults": {
                 "unit": unit,
@@ -151,6 +177,9 @@ pub fn timeseries(
         },
         "targets": targets(queries)
     });
+    if exemplars {
+        fields["fieldConfig"]["defaults"]["links"] = json!([trace_link()]);
+    }
     panel("timeseries", title, description, at, fields)
 }
 
@@ -207,12 +236,33 @@ pub fn stat(title: &str, description: &str, at: At, queries: Vec<Query>) -> Valu
 }
 
 pub fn datasource_variable() -> Value {
+    datasource_choice(
+        "datasource",
+        "Prometheus",
+        "The Prometheus to read: one per environment or cluster.",
+        "prometheus",
+    )
+}
+
+/// The trace data source (Tempo here; pick any tracing data source in the drop-down) that the
+/// latency panels' exemplar links open.
+pub fn traces_variable() -> Value {
+    datasource_choice(
+        "traces",
+        "Traces",
+        "The tracing data source the exemplars' trace ids open in (Tempo, Jaeger, Zipkin...).",
+        "tempo",
+    )
+}
+
+/// A variable choosing a data source of type `plugin`.
+fn datasource_choice(name: &str, label: &str, description: &str, plugin: &str) -> Value {
     json!({
-        "name": "datasource",
-        "label": "Prometheus",
-        "description": "The Prometheus to read: one per environment or cluster.",
+        "name": name,
+        "label": label,
+        "description": description,
         "type": "datasource",
-        "query": "prometheus",
+        "query": plugin,
         "current": {},
         "hide": 0,
         "includeAll": false,
@@ -261,26 +311,37 @@ pub fn label_variables(metric: &str, variables: &[LabelVariable]) -> Vec<Value> 
                 selector(metric, &filters[..index]),
                 variable.name
             );
-            json!({
-                "name": variable.name,
-                "label": variable.title,
-                "description": variable.description,
-                "type": "query",
-                "datasource": datasource(),
-                "definition": definition,
-                "query": definition,
-                "current": { "selected": true, "text": ["All"], "value": ["$__all"] },
-                "hide": 0,
-                "includeAll": true,
-                "allValue": ".*",
-                "multi": true,
-                "options": [],
-                "refresh": 2,
-                "regex": "",
-                "sort": 1
-            })
+            query_variable(
+                variable.name,
+                variable.title,
+                variable.description,
+                &definition,
+            )
         })
         .collect()
+}
+
+/// A multi-value variable of the values `definition` (`label_values(...)`) finds, "All" (`.*`)
+/// by default.
+pub fn query_variable(name: &str, title: &str, description: &str, definition: &str) -> Value {
+    json!({
+        "name": name,
+        "label": title,
+        "description": description,
+        "type": "query",
+        "datasource": datasource(),
+        "definition": definition,
+        "query": definition,
+        "current": { "selected": true, "text": ["All"], "value": ["$__all"] },
+        "hide": 0,
+        "includeAll": true,
+        "allValue": ".*",
+        "multi": true,
+        "options": [],
+        "refresh": 2,
+        "regex": "",
+        "sort": 1
+    })
 }
 
 pub fn dashboard(

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::grafana::{
     INSTANCE_VARIABLE, LabelVariable, Query, RATE_INTERVAL, at, dashboard, datasource_variable,
-    filters, label_variables, percentiles, range, timeseries,
+    filters, label_variables, percentiles, range, timeseries, traces_variable,
 };
 use crate::options::Options;
 use crate::promql::{FAILED_STATUSES, and, histogram_quantile, rate, selector, zero_safe_ratio};
@@ -115,7 +115,7 @@ pub fn http_dashboard(options: &Options) -> Value {
             size_queries(options, http::REQUEST_SIZE),
         ),
     ];
-    let mut variables = vec![datasource_variable()];
+    let mut variables = vec![datasource_variable(), traces_variable()];
     variables.extend(label_variables(&requests, &VARIABLES));
     dashboard(
         options,

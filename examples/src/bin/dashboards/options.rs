@@ -9,9 +9,11 @@ use instrument_metrics_names::{DEFAULT_FAMILY, RESERVED_SUFFIXES};
 pub const USAGE: &str = "\
 usage: dashboards [--namespace NS] [--subsystem SUB] [--family NAME]... [--error-ratio R]
                   [--p99-seconds S] [--for DURATION] [--jobs JOB,JOB...]
-                  [--keep-labels LABEL,LABEL...] [--out DIR]
+                  [--keep-labels LABEL,LABEL...] [--min-events N] [--job-grace DURATION]
+                  [--window-divisor N] [--out DIR]
 
-Writes functions.json, http.json, recording_rules.yml, alert_rules.yml and tests/*.yml.
+Writes functions.json, http.json, slo.json, recording_rules.yml, alert_rules.yml,
+slo_rules.yml, job_health_rules.yml and tests/*.yml.
 Without --out it rewrites the repository's dashboards/ directory.";
 
 /// Labels of the exported series, and `le`/`quantile` of histograms and summaries: a recording
@@ -35,6 +37,15 @@ pub struct Options {
     /// `environment`, target labels such as `region`), so federated and remote-written series
     /// stay apart.
     pub keep: Vec<String>,
+    /// Failed (slow) calls each window of a burn-rate alert must hold before it fires.
+    pub min_events: u64,
+    /// How late a job with an expected interval may be before it is stale, as given and in
+    /// seconds.
+    pub job_grace: String,
+    pub job_grace_seconds: u64,
+    /// Every objective window is divided by this (1 in production; tests shorten hours to
+    /// minutes). It divides 60, so the unit tests' tick, 60 / divisor seconds, is whole.
+    pub window_divisor: u64,
     pub out: PathBuf,
 }
 
@@ -48,6 +59,9 @@ impl Options {
         let mut for_duration = "5m".to_owned();
         let mut jobs = Vec::new();
         let mut keep = Vec::new();
+        let mut min_events = 5;
+        let mut job_grace = "5m".to_owned();
+        let mut window_divisor = 1;
         let mut out = None;
         let mut rest = args.iter();
         while let Some(arg) = rest.next() {
@@ -82,11 +96,21 @@ impl Options {
                         .map(label_name)
                         .collect::<Result<_, _>>()?
                 }
+                "--min-events" => {
+                    min_events = whole("--min-events", &value()?, |events| events >= 1)?
+                }
+                "--job-grace" => job_grace = value()?,
+                "--window-divisor" => {
+                    window_divisor = whole("--window-divisor", &value()?, |divisor| {
+                        divisor >= 1 && 60 % divisor == 0
+                    })?
+                }
                 "--out" => out = Some(PathBuf::from(value()?)),
                 _ => return Err(format!("unknown argument {arg:?}")),
             }
         }
-        let for_seconds = duration_seconds(&for_duration)?;
+        let for_seconds = duration_seconds("--for", &for_duration)?;
+        let job_grace_seconds = duration_seconds("--job-grace", &job_grace)?;
         if families.is_empty() {
             families.push(DEFAULT_FAMILY.to_owned());
         }
@@ -109,6 +133,10 @@ impl Options {
             for_seconds,
             jobs,
             keep,
+            min_events,
+            job_grace,
+            job_grace_seconds,
+            window_divisor,
             out: out.unwrap_or_else(|| {
                 Path::new(env!("CARGO_MANIFEST_DIR"))
                     .join("..")
@@ -163,6 +191,13 @@ impl Options {
         }
         if !self.keep.is_empty() {
             command.push_str(&format!(" --keep-labels {}", self.keep.join(",")));
+        }
+        command.push_str(&format!(
+            " --min-events {} --job-grace {}",
+            self.min_events, self.job_grace
+        ));
+        if self.window_divisor != 1 {
+            command.push_str(&format!(" --window-divisor {}", self.window_divisor));
         }
         command
     }
@@ -234,11 +269,21 @@ fn number(flag: &str, value: &str, valid: impl Fn(f64) -> bool) -> Result<f64, S
     }
 }
 
+/// A whole number that `valid` accepts.
+fn whole(flag: &str, value: &str, valid: impl Fn(u64) -> bool) -> Result<u64, String> {
+    match value.trim().parse::<u64>() {
+        Ok(number) if valid(number) => Ok(number),
+        _ => Err(format!(
+            "{flag} {value:?}: expected a whole number in range (--min-events at least 1, --window-divisor a divisor of 60)"
+        )),
+    }
+}
+
 /// A Prometheus duration (`90s`, `5m`, `1h30m`) in whole seconds.
-fn duration_seconds(value: &str) -> Result<u64, String> {
+fn duration_seconds(flag: &str, value: &str) -> Result<u64, String> {
     let invalid = || {
         format!(
-            "--for {value:?}: expected a Prometheus duration of whole seconds, such as 30s, 5m or 1h30m"
+            "{flag} {value:?}: expected a Prometheus duration of whole seconds, such as 30s, 5m or 1h30m"
         )
     };
     let mut total = 0_u64;
@@ -278,10 +323,10 @@ mod tests {
 
     #[test]
     fn durations() {
-        assert_eq!(duration_seconds("5m"), Ok(300));
-        assert_eq!(duration_seconds("1h30m"), Ok(5400));
-        assert!(duration_seconds("5").is_err());
-        assert!(duration_seconds("1.5m").is_err());
-        assert!(duration_seconds("").is_err());
+        assert_eq!(duration_seconds("--for", "5m"), Ok(300));
+        assert_eq!(duration_seconds("--for", "1h30m"), Ok(5400));
+        assert!(duration_seconds("--for", "5").is_err());
+        assert!(duration_seconds("--for", "1.5m").is_err());
+        assert!(duration_seconds("--for", "").is_err());
     }
 }

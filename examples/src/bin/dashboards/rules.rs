@@ -9,14 +9,14 @@ use crate::promql::{
 use crate::yaml;
 use instrument_metrics_names::http;
 
-enum Rule<'a> {
+pub enum Rule<'a> {
     Record { name: String, expr: String },
     Alert(Alert<'a>),
 }
 
-struct Group<'a> {
-    name: String,
-    rules: Vec<Rule<'a>>,
+pub struct Group<'a> {
+    pub name: String,
+    pub rules: Vec<Rule<'a>>,
 }
 
 /// The recording rules file.
@@ -142,7 +142,7 @@ fn alert_groups(options: &Options) -> Vec<Group<'_>> {
     groups
 }
 
-fn rule_file(options: &Options, what: &str, groups: &[Group]) -> String {
+pub fn rule_file(options: &Options, what: &str, groups: &[Group]) -> String {
     let mut out = yaml::header(options, what);
     out.push_str("groups:\n");
     for group in groups {
@@ -159,7 +159,9 @@ fn rule_file(options: &Options, what: &str, groups: &[Group]) -> String {
                 Rule::Alert(alert) => {
                     out.push_str(&format!("      - alert: {}\n", yaml::scalar(alert.name())));
                     yaml::field(&mut out, 8, "expr", &alert.expr(options));
-                    yaml::field(&mut out, 8, "for", &options.for_duration);
+                    if let Some(duration) = alert.for_duration(options) {
+                        yaml::field(&mut out, 8, "for", duration);
+                    }
                     out.push_str("        labels:\n");
                     for (name, value) in alert.labels(options) {
                         yaml::field(&mut out, 10, name, &value);

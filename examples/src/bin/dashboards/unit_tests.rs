@@ -18,9 +18,21 @@ pub struct UnitTest {
 }
 
 pub struct AlertCheck {
+    /// In ticks of the file (minutes unless the file says otherwise).
     eval_minutes: u64,
     alert: &'static str,
     expected: Vec<ExpectedAlert>,
+}
+
+impl AlertCheck {
+    /// `alert` at `eval_at` ticks, firing exactly as `expected` says (nothing when empty).
+    pub fn new(eval_at: u64, alert: &'static str, expected: Vec<ExpectedAlert>) -> AlertCheck {
+        AlertCheck {
+            eval_minutes: eval_at,
+            alert,
+            expected,
+        }
+    }
 }
 
 pub struct ExpectedAlert {
@@ -88,15 +100,51 @@ pub struct ExprCheck {
 }
 
 pub fn unit_test_file(options: &Options, what: &str, tests: &[UnitTest]) -> String {
+    let layout = Layout {
+        rule_files: &["recording_rules.yml", "alert_rules.yml"],
+        tick_seconds: 60,
+        note: "Every input series has one sample a minute; rates over 5m are exact from minute 5 on.",
+    };
+    unit_test_file_of(options, what, &layout, tests)
+}
+
+/// What a unit test file loads, and its clock.
+pub struct Layout<'a> {
+    /// Rule files of the generated directory.
+    pub rule_files: &'a [&'a str],
+    /// Seconds between samples and between evaluations: a tick.
+    pub tick_seconds: u64,
+    /// A comment on the input series.
+    pub note: &'a str,
+}
+
+impl Layout<'_> {
+    /// `ticks` as a promtool duration: minutes when a tick is a minute.
+    fn duration(&self, ticks: u64) -> String {
+        if self.tick_seconds == 60 {
+            format!("{ticks}m")
+        } else {
+            format!("{}s", ticks * self.tick_seconds)
+        }
+    }
+}
+
+pub fn unit_test_file_of(
+    options: &Options,
+    what: &str,
+    layout: &Layout,
+    tests: &[UnitTest],
+) -> String {
     let mut out = yaml::header(options, what);
-    out.push_str(
-        "# Every input series has one sample a minute; rates over 5m are exact from minute 5 on.\n",
-    );
-    out.push_str("rule_files:\n  - ../recording_rules.yml\n  - ../alert_rules.yml\n");
-    out.push_str("evaluation_interval: 1m\ntests:\n");
+    out.push_str(&format!("# {}\nrule_files:\n", layout.note));
+    for file in layout.rule_files {
+        out.push_str(&format!("  - ../{file}\n"));
+    }
+    let tick = layout.duration(1);
+    out.push_str(&format!("evaluation_interval: {tick}\ntests:\n"));
     for test in tests {
         yaml::field(&mut out, 2, "- name", &test.name);
-        out.push_str("    interval: 1m\n    input_series:\n");
+        out.push_str(&format!("    interval: {tick}\n    input_series:\n"));
         for (series, values) in &test.series {
             yaml::field(&mut out, 6, "- series", series);
             yaml::field(&mut out, 8, "values", values);
@@ -105,7 +153,10 @@ pub fn unit_test_file(options: &Options, what: &str, tests: &[UnitTest]) -> Stri
             out.push_str("    alert_rule_test:\n");
         }
         for check in &test.alerts {
-            out.push_str(&format!("      - eval_time: {}m\n", check.eval_minutes));
+            out.push_str(&format!(
+                "      - eval_time: {}\n",
+                layout.duration(check.eval_minutes)
+            ));
             yaml::field(&mut out, 8, "alertname", check.alert);
             if check.expected.is_empty() {
                 out.push_str("        exp_alerts: []\n");
@@ -134,7 +185,10 @@ pub fn unit_test_file(options: &Options, what: &str, tests: &[UnitTest]) -> Stri
                 "- expr",
                 &format!("round({}, {ROUND_TO})", check.expr),
             );
-            out.push_str(&format!("        eval_time: {}m\n", check.eval_minutes));
+            out.push_str(&format!(
+                "        eval_time: {}\n",
+                layout.duration(check.eval_minutes)
+            ));
             out.push_str("        exp_samples:\n");
             for (series, value) in &check.samples {
                 let labels = series.find('{').map_or("{}", |start| &series[start..]);
