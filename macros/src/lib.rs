@@ -95,7 +95,7 @@ use proc_macro::TokenStream;
 ///   its latency threshold must be one of them (a compile error on `objective` otherwise),
 ///   without, one of the default buckets (`install()` returns an error naming the function).
 ///   Adds `<name>_objective_info{function,module,objective,..} 1`, and the targets as values,
-///   `<name>_objective_success_target` and `<name>_objective_latency_target{..,le}`.
+///   `<name>_objective_success_target` and `<name>_objective_latency_target{..,latency_le}`.
 /// - `last_success`: adds `<name>_last_success_timestamp_seconds`, the Unix time of the last
 ///   `ok` call (0 before the first); `last_success = "15m"` also
 ///   `<name>_last_success_expected_interval_seconds`. The interval is a whole number above zero

@@ -60,7 +60,7 @@ pub const OBJECTIVE_INFO_HELP: &str =
 /// HELP of `<family>_objective_success_target`.
 pub const OBJECTIVE_SUCCESS_TARGET_HELP: &str = "The share of calls of an instrumented function that must not fail (error or panic): its objective's target.";
 /// HELP of `<family>_objective_latency_target`.
-pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of calls of an instrumented function that must end within le seconds: its objective's target.";
+pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of calls of an instrumented function that must end within latency_le seconds: its objective's target.";
 /// HELP of `<family>_last_success_timestamp_seconds`.
 pub const LAST_SUCCESS_HELP: &str =
     "Unix time of the last ok call of an instrumented function, in seconds; 0 before the first.";
@@ -90,8 +90,7 @@ pub mod label {
     pub const RESULT: &str = "result";
     /// The error variant, for an `Err` whose type is a `MetricLabel`.
     pub const ERROR: &str = "error";
-    /// The upper bound of a histogram bucket; also the latency threshold of
-    /// `<family>_objective_latency_target`, written the same way.
+    /// The upper bound of a histogram bucket.
     pub const LE: &str = "le";
 }
 
@@ -138,7 +137,7 @@ pub mod http {
     /// A route's latency target, as the sample value, its threshold in `le`.
     pub const OBJECTIVE_LATENCY_TARGET: &str = "http_objective_latency_target";
     /// HELP of [`OBJECTIVE_LATENCY_TARGET`].
-    pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of requests to an HTTP route that must end within le seconds: its objective's target.";
+    pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of requests to an HTTP route that must end within latency_le seconds: its objective's target.";
     /// The label of the route template.
     pub const HANDLER: &str = "handler";
     /// Duration buckets of [`DURATION`], in seconds.

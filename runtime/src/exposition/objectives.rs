@@ -350,7 +350,10 @@ fn render_objectives(
     });
     gauge(out, &latency, custom, members, |(own, objective, le)| {
         let (_, percent) = objective.latency_percent()?;
-        let labels = text::labels([(objective::NAME, objective.name()), (label::LE, le)]);
+        let labels = text::labels([
+            (objective::NAME, objective.name()),
+            (objective::LATENCY_LE, le),
+        ]);
         Some(([own.clone(), labels], fraction(percent)))
     });
 }
@@ -413,9 +416,9 @@ mod tests {
              # HELP acme_jobs_objective_success_target The share of calls of an instrumented function that must not fail (error or panic): its objective's target.\n\
              # TYPE acme_jobs_objective_success_target gauge\n\
              acme_jobs_objective_success_target{env=\"prod\",function=\"sweep\",module=\"app::jobs\",objective=\"checkout\"} 0.999\n\
-             # HELP acme_jobs_objective_latency_target The share of calls of an instrumented function that must end within le seconds: its objective's target.\n\
+             # HELP acme_jobs_objective_latency_target The share of calls of an instrumented function that must end within latency_le seconds: its objective's target.\n\
              # TYPE acme_jobs_objective_latency_target gauge\n\
-             acme_jobs_objective_latency_target{env=\"prod\",function=\"sweep\",module=\"app::jobs\",objective=\"checkout\",le=\"0.25\"} 0.99\n\
+             acme_jobs_objective_latency_target{env=\"prod\",function=\"sweep\",module=\"app::jobs\",objective=\"checkout\",latency_le=\"0.25\"} 0.99\n\
              # HELP acme_jobs_last_success_timestamp_seconds Unix time of the last ok call of an instrumented function, in seconds; 0 before the first.\n\
              # TYPE acme_jobs_last_success_timestamp_seconds gauge\n\
              acme_jobs_last_success_timestamp_seconds{env=\"prod\",function=\"sweep\",module=\"app::jobs\"} 0\n\
@@ -443,7 +446,7 @@ mod tests {
                 "function_calls_objective_info{function=\"get\",module=\"app\",objective=\"fast\",latency_target=\"0.9\",latency_le=\"1\"} 1",
                 "function_calls_objective_info{function=\"put\",module=\"app\",objective=\"up\",success_target=\"0.9995\"} 1",
                 "function_calls_objective_success_target{function=\"put\",module=\"app\",objective=\"up\"} 0.9995",
-                "function_calls_objective_latency_target{function=\"get\",module=\"app\",objective=\"fast\",le=\"1\"} 0.9",
+                "function_calls_objective_latency_target{function=\"get\",module=\"app\",objective=\"fast\",latency_le=\"1\"} 0.9",
             ]
         );
         assert_eq!(out.matches("# TYPE ").count(), 3, "{out}");

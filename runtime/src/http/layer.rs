@@ -153,7 +153,7 @@ impl HttpMetricsLayer {
     /// a failure is a 5xx response, a slow request one slower than its latency threshold. The
     /// exposition gets `http_objective_info{handler="/users/{id}",objective="..",...} 1` and the
     /// targets as values, `http_objective_success_target{handler,objective}` and
-    /// `http_objective_latency_target{handler,objective,le}`; routes share an objective by
+    /// `http_objective_latency_target{handler,objective,latency_le}`; routes share an objective by
     /// naming the same one.
     ///
     /// ```

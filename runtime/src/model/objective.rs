@@ -43,7 +43,7 @@ use std::time::Duration;
 /// `<family>_objective_info` gauge per instrumented function naming it (always 1, the targets in
 /// its labels, `latency_le` written as the duration histogram's `le` of that bound), and the
 /// targets as sample values, `<family>_objective_success_target{..,objective} 0.999` and
-/// `<family>_objective_latency_target{..,objective,le="0.25"} 0.99`; they are joined in PromQL
+/// `<family>_objective_latency_target{..,objective,latency_le="0.25"} 0.99`; they are joined in PromQL
 /// with the function's own series, and no label is added to any bucket.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Objective {

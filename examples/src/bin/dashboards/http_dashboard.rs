@@ -40,7 +40,7 @@ pub fn http_dashboard(options: &Options) -> Value {
         |q: &str| histogram_quantile(q, "handler", &rate(&bucket, &filters, RATE_INTERVAL));
     let ratio_text = options.error_ratio_percent();
     let p99_text = format!("{}s", options.p99_seconds);
-    let size_description = "Mean body size from the summary's _sum and _count (exact across instances), and the p99 the busiest instance reports: summary quantiles are computed per instance and cannot be averaged or summed, so the panel shows the highest. A route with no requests in the window has no mean (a gap).";
+    let size_description = "Mean body size from the summary's _sum and _count, exact across instances (the summaries carry no quantiles: those could not be summed over instances). A route with no requests in the window has no mean (a gap).";
 
     let panels = vec![
         timeseries(
@@ -127,27 +127,17 @@ pub fn http_dashboard(options: &Options) -> Value {
     )
 }
 
-/// The mean body size over all instances, and the highest instance's p99, of the summary
-/// `base`.
+/// The mean body size over all instances of the summary `base`.
 fn size_queries(options: &Options, base: &str) -> Vec<Query> {
     // The size summaries are labelled by handler only.
     let filters = filters(&VARIABLES[..3]);
     let summary = options.name(base);
-    vec![
-        range(
-            format!(
-                "sum by (handler) ({}) / sum by (handler) ({})",
-                rate(&format!("{summary}_sum"), &filters, RATE_INTERVAL),
-                rate(&format!("{summary}_count"), &filters, RATE_INTERVAL)
-            ),
-            "mean {{handler}}",
+    vec![range(
+        format!(
+            "sum by (handler) ({}) / sum by (handler) ({})",
+            rate(&format!("{summary}_sum"), &filters, RATE_INTERVAL),
+            rate(&format!("{summary}_count"), &filters, RATE_INTERVAL)
         ),
-        range(
-            format!(
-                "max by (handler) ({})",
-                selector(&summary, &and(&filters, r#"quantile="0.99""#))
-            ),
-            "p99 {{handler}} (highest instance)",
-        ),
-    ]
+        "mean {{handler}}",
+    )]
 }

@@ -4,7 +4,7 @@
 //!
 //! The exporter renders, per function or route that names an objective, a gauge whose value is
 //! the target (`<family>_objective_success_target{module, function, objective} 0.999`,
-//! `<family>_objective_latency_target{module, function, objective, le} 0.99`, and the same for
+//! `<family>_objective_latency_target{module, function, objective, latency_le} 0.99`, and the same for
 //! `http_objective_*{handler, ...}`). Joining the calls series to them `on` the series' own
 //! labels adds the `objective` label, so no call series carries it: the cost is one gauge per
 //! function and target, not a label on every bucket.
@@ -161,7 +161,9 @@ pub fn timed_calls(options: &Options, window: &str) -> String {
 }
 
 /// Calls per second no slower than the latency threshold, by objective: the rate of the bucket
-/// whose `le` is the target gauge's `le`.
+/// whose `le` is the target gauge's `latency_le`. `label_join` copies it to `le` for the join
+/// (`label_replace` would need a `$1`, which Grafana takes for a variable); the gauge cannot
+/// carry `le` itself, as `promtool check metrics` allows that label on histograms only.
 pub fn fast_calls(options: &Options, window: &str) -> String {
     let range = range(options, window);
     sum_over_sources(options, |source| {
@@ -172,7 +174,10 @@ pub fn fast_calls(options: &Options, window: &str) -> String {
             ),
             &source.keys,
             ", le",
-            &source.latency_target,
+            &format!(
+                r#"label_join({}, "le", "", "latency_le")"#,
+                source.latency_target
+            ),
         )
     })
 }

@@ -331,7 +331,10 @@ fn member_series(
             out.push((
                 series(
                     &target,
-                    &join(&member, &[("objective", objective.name), ("le", le)]),
+                    &join(
+                        &member,
+                        &[("objective", objective.name), ("latency_le", le)],
+                    ),
                 ),
                 gauge,
             ));
