@@ -48,7 +48,7 @@ fn a_threshold_off_the_default_buckets_fails_install_naming_the_function() {
     assert!(
         text.lines().any(|line| line
             == "function_calls_objective_latency_target{function=\"pay\",\
-                module=\"objectives_install\",objective=\"payments\",le=\"0.2\"} 0.99"),
-        "the `le` of a bucket install() was given:\n{text}"
+                module=\"objectives_install\",objective=\"payments\",latency_le=\"0.2\"} 0.99"),
+        "the bound of a bucket install() was given:\n{text}"
     );
 }
