@@ -141,8 +141,8 @@ fn openmetrics_has_every_sample_of_the_text_format_and_the_exemplars() {
         .iter()
         .filter(|sample| sample.exemplar.is_some())
         .collect();
-    // The traced call's bucket, the traced request's bucket and its count.
-    assert_eq!(exemplars.len(), 3, "{exemplars:#?}\n{open}");
+    // The traced call's bucket and its count, the traced request's bucket and its count.
+    assert_eq!(exemplars.len(), 4, "{exemplars:#?}\n{open}");
     let exemplar_of = |name: &str, label: (&str, &str)| {
         let sample = exemplars
             .iter()
@@ -179,6 +179,15 @@ fn openmetrics_has_every_sample_of_the_text_format_and_the_exemplars() {
     assert_eq!(
         (labels["trace_id"].as_str(), labels["span_id"].as_str()),
         (REQUEST_TRACE, REQUEST_SPAN)
+    );
+    let (_, (labels, value, _)) = exemplar_of("function_calls_total", ("function", "traced"));
+    assert_eq!(
+        (labels["trace_id"].clone(), labels["span_id"].clone(), value),
+        (
+            format!("{FUNCTION_TRACE:032x}"),
+            format!("{FUNCTION_SPAN:016x}"),
+            1.0
+        )
     );
     let (_, (labels, value, _)) = exemplar_of("http_requests_total", ("status", "200"));
     assert_eq!((labels["trace_id"].as_str(), value), (REQUEST_TRACE, 1.0));

@@ -170,15 +170,15 @@ impl BucketExemplars {
     }
 
     /// Offers a function call's observation of `nanos` in bucket `bucket`; its trace context is
-    /// asked for only when the bucket is due for a new exemplar.
+    /// asked for only when the bucket is due for a new exemplar. Returns the context when it
+    /// became the bucket's exemplar, for the call's counter.
     #[inline(never)]
-    pub(crate) fn offer_call(&self, bucket: usize, nanos: u64) {
-        self.offer(bucket, nanos as f64 / 1e9, current_context);
+    pub(crate) fn offer_call(&self, bucket: usize, nanos: u64) -> Option<TraceContext> {
+        self.offer(bucket, nanos as f64 / 1e9, current_context)
     }
 
     /// Offers an observation of `value` whose trace context is known (an HTTP request's), into
     /// the bucket it falls in (the one slot of a counter).
-    #[cfg_attr(not(feature = "http"), allow(dead_code))]
     pub(crate) fn offer_traced(&self, value: f64, context: TraceContext) {
         let bucket = self
             .bounds
@@ -188,10 +188,13 @@ impl BucketExemplars {
         self.offer(bucket, value, || Some(context));
     }
 
-    fn offer(&self, bucket: usize, value: f64, context: impl FnOnce() -> Option<TraceContext>) {
-        let Some(slot) = self.slots.get(bucket) else {
-            return;
-        };
+    fn offer(
+        &self,
+        bucket: usize,
+        value: f64,
+        context: impl FnOnce() -> Option<TraceContext>,
+    ) -> Option<TraceContext> {
+        let slot = self.slots.get(bucket)?;
         let now = monotonic_nanos();
         let next = slot.next.load(Ordering::Relaxed);
         // One caller per window looks; the others go on at once.
@@ -206,11 +209,12 @@ impl BucketExemplars {
                 )
                 .is_err()
         {
-            return;
+            return None;
         }
-        let Some(context) = context() else { return };
+        let context = context()?;
         slot.next.store(now + nanos(KEEP), Ordering::Relaxed);
         slot.write(context, value, unix_millis());
+        Some(context)
     }
 }
 

@@ -13,7 +13,8 @@ use super::http_series::HttpSeries;
 use super::objectives::{self, OBJECTIVE_SITES};
 use super::series::{Bounds, CallSeries, FamilyNames};
 use super::text::{self, Kind};
-use crate::model::names::{CALLS_HELP, DURATION_HELP, IN_FLIGHT_HELP};
+use crate::model::Outcome;
+use crate::model::names::{CALLS_HELP, DURATION_HELP, IN_FLIGHT_HELP, label};
 
 /// The registry of the exporter being installed or installed.
 static REGISTRY: RwLock<Option<&'static Registry>> = RwLock::new(None);
@@ -164,7 +165,15 @@ impl Registry {
         let bounds = buckets.map_or_else(|| self.default_buckets.clone(), Bounds::new);
         let bucket = format!("{}_bucket", names.duration());
         let exemplars = exemplar::for_calls()
-            .then(|| exemplar::register(&bucket, labels, &bounds.seconds()))
+            .then(|| {
+                let buckets = exemplar::register(&bucket, labels, &bounds.seconds())?;
+                let mut outcomes = [buckets; Outcome::ALL.len()];
+                for (store, outcome) in outcomes.iter_mut().zip(Outcome::ALL) {
+                    let labels = [labels, &[(label::RESULT, outcome.as_str())]].concat();
+                    *store = exemplar::register(names.calls(), &labels, &[])?;
+                }
+                Some((buckets, outcomes))
+            })
             .flatten();
         let registered: &'static CallSeries = Box::leak(Box::new(
             CallSeries::new(names, rendered, bounds, in_flight).with_exemplars(exemplars),

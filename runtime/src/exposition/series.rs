@@ -98,6 +98,9 @@ pub(crate) struct CallSeries {
     shards: Shards,
     /// The latest traced call per bucket, when exemplars are on.
     exemplars: Option<&'static BucketExemplars>,
+    /// The latest traced call per outcome counter (without an `error` label), when exemplars
+    /// are on; given the context a bucket took, so no trace is looked up for them.
+    outcome_exemplars: Option<[&'static BucketExemplars; Outcome::ALL.len()]>,
 }
 
 struct Errors {
@@ -121,12 +124,20 @@ impl CallSeries {
             shards: Shards::new(BUCKETS + bounds.nanos.len() + 1),
             bounds,
             exemplars: None,
+            outcome_exemplars: None,
         }
     }
 
     /// Keeps exemplars on the histogram's buckets in `exemplars` (see [`super::exemplar`]).
-    pub(crate) fn with_exemplars(mut self, exemplars: Option<&'static BucketExemplars>) -> Self {
-        self.exemplars = exemplars;
+    pub(crate) fn with_exemplars(
+        mut self,
+        exemplars: Option<(
+            &'static BucketExemplars,
+            [&'static BucketExemplars; Outcome::ALL.len()],
+        )>,
+    ) -> Self {
+        self.exemplars = exemplars.map(|(buckets, _)| buckets);
+        self.outcome_exemplars = exemplars.map(|(_, outcomes)| outcomes);
         self
     }
 
@@ -163,7 +174,11 @@ impl CallSeries {
             .position(|bound| nanos <= *bound)
             .unwrap_or(self.bounds.nanos.len());
         if let Some(exemplars) = self.exemplars {
-            exemplars.offer_call(bucket, nanos);
+            let context = exemplars.offer_call(bucket, nanos);
+            if let (Some(context), Some(outcomes), None) = (context, self.outcome_exemplars, error)
+            {
+                outcomes[outcome as usize].offer_traced(1.0, context);
+            }
         }
         let shard = self.shards.local();
         shard.add(SUM_NANOS, nanos);
