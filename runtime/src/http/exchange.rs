@@ -61,6 +61,16 @@ impl Sink {
             in_progress,
         }
     }
+
+    /// The route template and method the request is recorded under.
+    fn route(&self) -> (&str, &'static str) {
+        match self {
+            Sink::Own(series) => (series.handler(), series.method()),
+            Sink::Facade {
+                handler, method, ..
+            } => (handler, method),
+        }
+    }
 }
 
 impl Exchange {
@@ -114,12 +124,7 @@ impl Drop for Exchange {
             sent: self.sent,
         };
         if let Some(traced) = &self.trace {
-            let (handler, method) = match &self.sink {
-                Sink::Own(series) => (series.handler(), series.method()),
-                Sink::Facade {
-                    handler, method, ..
-                } => (handler.as_str(), *method),
-            };
+            let (handler, method) = self.sink.route();
             let status = finished.label();
             traced.families.offer_exemplar(
                 handler,
