@@ -27,8 +27,11 @@ async fn show_user(Path(id): Path<u64>) -> String {
     format!("user {id}")
 }
 
+/// The router as `axum::serve` runs it: `with_state(())` turns every handler into its route,
+/// layers applied, once (`serve` does it once per connection). A router used as a service without
+/// it rebuilds the handler's route, and applies every layer to it again, on every request.
 fn router() -> Router {
-    layer(Router::new().route("/users/{id}", get(show_user)))
+    layer(Router::new().route("/users/{id}", get(show_user))).with_state(())
 }
 
 /// One request through the router, its body read to the end.

@@ -243,8 +243,6 @@ impl Registry {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     #[test]
     fn the_build_labels_win_over_custom_labels_of_their_name() {
         let custom = [
@@ -280,11 +278,11 @@ mod tests {
             true,
         );
         series.start();
-        series.finish(Outcome::Ok, None, Duration::from_micros(500));
+        series.finish(Outcome::Ok, None, 500_000);
         series.start();
-        series.finish(Outcome::Error, None, Duration::from_millis(5));
+        series.finish(Outcome::Error, None, 5_000_000);
         series.start();
-        series.finish(Outcome::Ok, None, Duration::from_secs(1));
+        series.finish(Outcome::Ok, None, 1_000_000_000);
         series.start();
         let mut out = String::new();
         registry.render(&mut out);

@@ -164,9 +164,7 @@ impl CallSeries {
     /// started it); `error` is the variant of an `Err` whose type is a label. Everything a call
     /// records when it ends goes through here.
     #[inline]
-    pub(crate) fn finish(&self, outcome: Outcome, error: Option<LabelValue>, elapsed: Duration) {
-        // Durations past 584 years saturate; they would not fit any bucket anyway.
-        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX);
+    pub(crate) fn finish(&self, outcome: Outcome, error: Option<LabelValue>, nanos: u64) {
         let bucket = self
             .bounds
             .nanos
@@ -174,11 +172,7 @@ impl CallSeries {
             .position(|bound| nanos <= *bound)
             .unwrap_or(self.bounds.nanos.len());
         if let Some(exemplars) = self.exemplars {
-            let context = exemplars.offer_call(bucket, nanos);
-            if let (Some(context), Some(outcomes), None) = (context, self.outcome_exemplars, error)
-            {
-                outcomes[outcome as usize].offer_traced(1.0, context);
-            }
+            self.offer_exemplar(exemplars, outcome, error.is_some(), bucket, nanos);
         }
         let shard = self.shards.local();
         shard.add(SUM_NANOS, nanos);
@@ -188,6 +182,25 @@ impl CallSeries {
         }
         // Last: a render that counts this call as finished sees its outcome and duration.
         shard.add(BUCKETS + bucket, 1);
+    }
+
+    /// Offers the call to its bucket's exemplar, and the trace the bucket took to the outcome
+    /// counter's. Out of line: without exemplars, a call keeps a smaller frame.
+    #[inline(never)]
+    fn offer_exemplar(
+        &self,
+        exemplars: &BucketExemplars,
+        outcome: Outcome,
+        labelled_error: bool,
+        bucket: usize,
+        nanos: u64,
+    ) {
+        let context = exemplars.offer_call(bucket, nanos);
+        if let (Some(context), Some(outcomes), false) =
+            (context, self.outcome_exemplars, labelled_error)
+        {
+            outcomes[outcome as usize].offer_traced(1.0, context);
+        }
     }
 
     /// Calls finished: the histogram's count.

@@ -44,20 +44,10 @@ impl Routes {
         method: &'static str,
         resolve: impl FnOnce() -> Option<&'static HttpSeries>,
     ) -> Option<&'static HttpSeries> {
-        let start = hash(handler, method);
-        for probe in 0..SLOTS {
-            let slot = &self.slots[(start + probe) % SLOTS];
-            let route = slot.load(Ordering::Acquire);
-            if route.is_null() {
-                break;
-            }
-            // SAFETY: set once from `Box::into_raw` and freed only with `self`.
-            let route = unsafe { &*route };
-            if route.method == method && *route.handler == *handler {
-                return route.series;
-            }
+        match self.probe(handler, method) {
+            Some(series) => series,
+            None => self.insert(handler, method, resolve),
         }
-        self.insert(handler, method, resolve)
     }
 
     #[cold]
@@ -96,6 +86,7 @@ impl Routes {
     }
 
     /// The table's entry of `handler` and `method`, if it has one.
+    #[inline]
     fn probe(&self, handler: &str, method: &str) -> Option<Option<&'static HttpSeries>> {
         let start = hash(handler, method);
         for probe in 0..SLOTS {
@@ -125,14 +116,24 @@ impl Drop for Routes {
     }
 }
 
-/// FNV-1a over the handler and the method.
+/// A multiply-rotate hash of the handler, eight bytes at a time, and the method. Templates are
+/// short and few, and a lookup compares the strings anyway: speed matters more than spread here
+/// (a byte-at-a-time hash cost ~200 instructions a request).
 fn hash(handler: &str, method: &str) -> usize {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in handler.bytes().chain([0]).chain(method.bytes()) {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    fn mix(hash: u64, bytes: &[u8]) -> u64 {
+        let mut word = [0; 8];
+        word[..bytes.len()].copy_from_slice(bytes);
+        (hash ^ u64::from_le_bytes(word))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(31)
     }
-    hash as usize
+    let words = handler.as_bytes().chunks_exact(8);
+    let rest = words.remainder();
+    let mut hash = words.fold(handler.len() as u64, mix);
+    hash = mix(hash, rest);
+    let method = method.as_bytes();
+    hash = mix(hash, &method[..method.len().min(8)]);
+    (hash ^ (hash >> 29)) as usize
 }
 
 #[cfg(test)]

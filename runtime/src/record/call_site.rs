@@ -10,7 +10,7 @@ use super::guard::Guard;
 use super::handles::{FacadeHandles, Handles};
 use super::recorder::{self, Active};
 use super::{function_label, settings};
-use crate::exposition::{self, FamilyNames, Registry};
+use crate::exposition::{self, CallSeries, FamilyNames, Registry};
 use crate::model::LabelValue;
 use crate::model::names::{DEFAULT_FAMILY, label};
 
@@ -24,6 +24,9 @@ pub struct CallSite {
     spec: Spec,
     function: OnceLock<String>,
     resolved: OnceLock<Resolved>,
+    /// The installed exporter's series, for a site without argument labels once resolved:
+    /// every later call under the global recorder goes straight to it.
+    own: OnceLock<&'static CallSeries>,
     /// Set by `install()` when metrics are disabled or this function is excluded; checked
     /// before anything else, so such a call costs one load.
     off: AtomicBool,
@@ -69,6 +72,7 @@ impl CallSite {
             },
             function: OnceLock::new(),
             resolved: OnceLock::new(),
+            own: OnceLock::new(),
             off: AtomicBool::new(false),
         }
     }
@@ -144,10 +148,34 @@ impl CallSite {
         self.enter_on(values)
     }
 
-    /// [`CallSite::enter_with`] once the site is known to be on: out of line, so that what
-    /// inlines into every instrumented function is the check above.
-    #[inline(never)]
+    /// [`CallSite::enter_with`] once the site is known to be on. `values` is empty exactly when
+    /// the function has no argument labels, which the expansion knows, so one branch remains.
+    #[inline(always)]
     pub(crate) fn enter_on(&'static self, values: &[LabelValue]) -> Guard {
+        if values.is_empty() {
+            self.enter_unlabelled()
+        } else {
+            self.enter_resolved(values)
+        }
+    }
+
+    /// A call of a function without argument labels. Once resolved under the global recorder,
+    /// it goes straight to the exporter's series: one recorder check, no lookup. Out of line, as
+    /// the others, so that what inlines into every instrumented function stays a few branches.
+    #[inline(never)]
+    fn enter_unlabelled(&'static self) -> Guard {
+        if let Some(series) = self.own.get()
+            && recorder::global_is_active()
+        {
+            return Guard::series(series);
+        }
+        self.enter_resolved(&[])
+    }
+
+    /// A call resolved against whichever recorder is active: the cached handles of the global
+    /// one, or handles resolved for this call.
+    #[inline(never)]
+    fn enter_resolved(&'static self, values: &[LabelValue]) -> Guard {
         metrics::with_recorder(|recorder| {
             // The no-op recorder: nothing is installed anywhere yet.
             if size_of_val(recorder) == 0 {
@@ -176,6 +204,7 @@ impl CallSite {
                         self.resolve(recorder, &combination(values, slot(values)), true)
                     })
                 });
+                self.remember_own(handles);
                 handles
                     .and_then(Option::as_ref)
                     .map_or_else(Guard::inert, Guard::cached)
@@ -202,10 +231,21 @@ impl CallSite {
         let (Some(registry), Some(global)) = (exposition::registry(), recorder::global()) else {
             return;
         };
-        self.resolved.get_or_init(|| Resolved {
+        let resolved = self.resolved.get_or_init(|| Resolved {
             recorder: global,
             slots: Box::new([OnceLock::from(Some(self.own(registry, &[])))]),
         });
+        self.remember_own(resolved.slots.first().and_then(OnceLock::get));
+    }
+
+    /// Keeps the exporter's series of a site without argument labels for
+    /// [`CallSite::enter_unlabelled`]; `handles` were resolved for the global recorder.
+    fn remember_own(&self, handles: Option<&Option<Handles>>) {
+        if self.spec.argument_labels.is_empty()
+            && let Some(Some(Handles::Own(series))) = handles
+        {
+            self.own.get_or_init(|| series);
+        }
     }
 
     /// Resolves every combination of argument label values against the global recorder, so

@@ -7,9 +7,8 @@
 //! Without the exporter, the library build keeps to std.
 
 #[cfg(feature = "exporter")]
-mod counter {
+mod source {
     use std::sync::OnceLock;
-    use std::time::Duration;
 
     /// Calibrated once per process, at the first call.
     static CLOCK: OnceLock<quanta::Clock> = OnceLock::new();
@@ -20,26 +19,62 @@ mod counter {
 
     /// A raw reading of the clock, in counter ticks.
     #[derive(Clone, Copy)]
-    pub(crate) struct Instant(u64);
+    pub(super) struct Reading(u64);
 
-    impl Instant {
+    impl Reading {
         #[inline]
-        pub(crate) fn now() -> Instant {
-            Instant(clock().raw())
+        pub(super) fn now() -> Reading {
+            Reading(clock().raw())
         }
 
-        /// The time since this reading; zero if the counter of the core now running is behind
-        /// the one that took it.
+        /// Nanoseconds since this reading; zero if the counter of the core now running is
+        /// behind the one that took it.
         #[inline]
-        pub(crate) fn elapsed(self) -> Duration {
+        pub(super) fn elapsed_nanos(self) -> u64 {
             let clock = clock();
-            Duration::from_nanos(clock.delta_as_nanos(self.0, clock.raw()))
+            clock.delta_as_nanos(self.0, clock.raw())
         }
     }
 }
 
-#[cfg(feature = "exporter")]
-pub(crate) use counter::Instant;
-
 #[cfg(not(feature = "exporter"))]
-pub(crate) use std::time::Instant;
+mod source {
+    /// A reading of std's monotonic clock.
+    #[derive(Clone, Copy)]
+    pub(super) struct Reading(std::time::Instant);
+
+    impl Reading {
+        pub(super) fn now() -> Reading {
+            Reading(std::time::Instant::now())
+        }
+
+        /// Nanoseconds since this reading; durations past 584 years saturate.
+        pub(super) fn elapsed_nanos(self) -> u64 {
+            u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
+        }
+    }
+}
+
+/// When a call or a request started.
+#[derive(Clone, Copy)]
+pub(crate) struct Instant(source::Reading);
+
+impl Instant {
+    #[inline]
+    pub(crate) fn now() -> Instant {
+        Instant(source::Reading::now())
+    }
+
+    /// Nanoseconds since `self`: what a call's series count, without a `Duration` in between.
+    #[inline]
+    pub(crate) fn elapsed_nanos(self) -> u64 {
+        self.0.elapsed_nanos()
+    }
+
+    /// The time since `self`.
+    #[cfg(feature = "http")]
+    #[inline]
+    pub(crate) fn elapsed(self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.elapsed_nanos())
+    }
+}

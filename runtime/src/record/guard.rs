@@ -6,6 +6,7 @@ use super::clock::Instant;
 
 use super::classify::Classified;
 use super::handles::Handles;
+use crate::exposition::CallSeries;
 use crate::model::Outcome;
 
 /// Records one call when finished, or when dropped without being finished: as a panic if the body
@@ -24,6 +25,9 @@ struct Live {
 }
 
 enum Slot {
+    /// The installed exporter's series of a site without argument labels: the common case, one
+    /// indirection less than [`Handles::Own`].
+    Series(&'static CallSeries),
     Cached(&'static Handles),
     /// Resolved for a thread-local recorder, for this call only.
     Owned(Box<Handles>),
@@ -42,6 +46,11 @@ impl Guard {
     }
 
     #[inline]
+    pub(crate) fn series(series: &'static CallSeries) -> Guard {
+        Guard::start(Slot::Series(series))
+    }
+
+    #[inline]
     pub(crate) fn cached(handles: &'static Handles) -> Guard {
         Guard::start(Slot::Cached(handles))
     }
@@ -52,7 +61,7 @@ impl Guard {
 
     #[inline]
     fn start(handles: Slot) -> Guard {
-        handles.get().start();
+        handles.start();
         Guard {
             live: Some(Live {
                 handles,
@@ -85,16 +94,22 @@ impl Live {
     /// live guard.
     #[inline(never)]
     fn record(self, outcome: Classified) {
-        self.handles.get().finish(outcome, self.start.elapsed());
+        let nanos = self.start.elapsed_nanos();
+        match self.handles {
+            Slot::Series(series) => series.finish(outcome.outcome(), outcome.error(), nanos),
+            Slot::Cached(handles) => handles.finish(outcome, nanos),
+            Slot::Owned(handles) => handles.finish(outcome, nanos),
+        }
     }
 }
 
 impl Slot {
     #[inline]
-    fn get(&self) -> &Handles {
+    fn start(&self) {
         match self {
-            Slot::Cached(handles) => handles,
-            Slot::Owned(handles) => handles,
+            Slot::Series(series) => series.start(),
+            Slot::Cached(handles) => handles.start(),
+            Slot::Owned(handles) => handles.start(),
         }
     }
 }

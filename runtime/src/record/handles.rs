@@ -1,8 +1,6 @@
 //! Where one call site records, for one combination of label values: straight into the installed
 //! exporter's series, or through `metrics` handles of any other recorder.
 
-use std::time::Duration;
-
 use metrics::{Counter, Gauge, Histogram, Key, KeyName, Label, Level, Metadata, Recorder, Unit};
 
 use super::classify::Classified;
@@ -43,12 +41,10 @@ impl Handles {
     }
 
     #[inline]
-    pub(crate) fn finish(&self, classified: Classified, elapsed: Duration) {
+    pub(crate) fn finish(&self, classified: Classified, nanos: u64) {
         match self {
-            Handles::Own(series) => {
-                series.finish(classified.outcome(), classified.error(), elapsed)
-            }
-            Handles::Facade(handles) => handles.finish(classified, elapsed),
+            Handles::Own(series) => series.finish(classified.outcome(), classified.error(), nanos),
+            Handles::Facade(handles) => handles.finish(classified, nanos),
         }
     }
 }
@@ -95,8 +91,8 @@ impl FacadeHandles {
         }
     }
 
-    fn finish(&self, classified: Classified, elapsed: Duration) {
-        self.duration.record(elapsed.as_secs_f64());
+    fn finish(&self, classified: Classified, nanos: u64) {
+        self.duration.record(nanos as f64 / 1e9);
         if let Some(gauge) = &self.in_flight {
             gauge.decrement(1.0);
         }

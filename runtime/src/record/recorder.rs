@@ -67,6 +67,13 @@ fn probe_due() -> bool {
     due
 }
 
+/// Whether the recorder a call on this thread records into is the global one (no thread-local
+/// recorder is set), once the global recorder is known.
+#[inline]
+pub(crate) fn global_is_active() -> bool {
+    metrics::with_recorder(|recorder| address(recorder) == GLOBAL.load(Ordering::Relaxed))
+}
+
 /// The global recorder's address, once known.
 #[cfg(feature = "exporter")]
 pub(crate) fn global() -> Option<usize> {
