@@ -32,7 +32,7 @@ fn exported(exporter: &Exporter, function: &str, result: &str) -> u64 {
         .expect("a count")
 }
 
-fn block_on<F: std::future::Future>(future: F) -> F::Output {
+fn block_on<F: Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime")
