@@ -59,7 +59,8 @@ impl Guard {
         Guard::start(Slot::Owned(Box::new(handles)))
     }
 
-    #[inline]
+    /// Inlined into each constructor, where the slot's variant is known.
+    #[inline(always)]
     fn start(handles: Slot) -> Guard {
         handles.start();
         Guard {

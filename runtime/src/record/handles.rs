@@ -40,7 +40,9 @@ impl Handles {
         }
     }
 
-    #[inline]
+    /// Out of line: the common case, a site without argument labels, records through
+    /// [`CallSeries::finish`] inlined into the guard instead.
+    #[inline(never)]
     pub(crate) fn finish(&self, classified: Classified, nanos: u64) {
         match self {
             Handles::Own(series) => series.finish(classified.outcome(), classified.error(), nanos),
