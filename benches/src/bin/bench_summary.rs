@@ -47,16 +47,29 @@ fn main() -> ExitCode {
     for (name, per_call) in &allocations {
         println!("{name:<40} {per_call:>12.5}");
     }
-    let http = |binary: &str| allocations.get(&format!("{binary}/request")).copied();
-    if let Some(none) = http("http_none") {
-        for layer in ["http_axum_prometheus", "http_ours", "http_identity"] {
-            if let Some(with) = http(layer) {
-                println!(
-                    "{:<40} {:>12.5}",
-                    format!("{layer}: added by the layer"),
-                    with - none
-                );
-            }
+    for layer in keys::HTTP_LAYERS {
+        let request = |variant: &str| allocations.get(&format!("{layer}/{variant}")).copied();
+        if let (Some(with), Some(without)) = (request("request"), request("request_none")) {
+            println!(
+                "{:<40} {:>12.5}",
+                format!("{layer}: added by the layer"),
+                with - without
+            );
+        }
+    }
+    println!();
+    // The summary line has one thread; the issue's target holds at two as well.
+    for threads in [1, 2] {
+        let overhead = |binary| medians.get(&keys::http_overhead(binary, threads)).copied();
+        if let (Some(ours), Some(theirs)) = (
+            overhead(keys::HTTP_OURS),
+            overhead(keys::HTTP_AXUM_PROMETHEUS),
+        ) {
+            println!(
+                "http layer added, {threads} thread(s): ours {ours:.1} ns, axum-prometheus \
+                 {theirs:.1} ns, ratio {:.3}",
+                ours / theirs
+            );
         }
     }
     println!();

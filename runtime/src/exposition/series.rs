@@ -10,7 +10,6 @@
 //! A render sums the shards.
 
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use super::exemplar::BucketExemplars;
@@ -90,7 +89,7 @@ pub(crate) struct CallSeries {
     /// `function="..",module=".."`, escaped.
     labels: String,
     /// Calls that returned an `Err` whose type is a `MetricLabel`, by variant; sized by the
-    /// variant set at the first such error. Shared by all threads: errors are the rare path.
+    /// variant set at the first such error, whose type is only known from a value.
     errors: OnceLock<Errors>,
     in_flight: bool,
     bounds: Bounds,
@@ -105,7 +104,8 @@ pub(crate) struct CallSeries {
 
 struct Errors {
     values: &'static [&'static str],
-    counts: Box<[AtomicU64]>,
+    /// One cell per variant, sharded per thread like the other counters.
+    counts: Shards,
 }
 
 impl CallSeries {
@@ -215,10 +215,10 @@ impl CallSeries {
     fn count_error(&self, error: LabelValue) {
         let errors = self.errors.get_or_init(|| Errors {
             values: error.values(),
-            counts: error.values().iter().map(|_| AtomicU64::new(0)).collect(),
+            counts: Shards::new(error.values().len()),
         });
-        if let Some(count) = errors.counts.get(error.index()) {
-            count.fetch_add(1, Ordering::Relaxed);
+        if error.index() < errors.values.len() {
+            errors.counts.local().add(error.index(), 1);
         }
     }
 
@@ -235,8 +235,8 @@ impl CallSeries {
             );
         }
         if let Some(errors) = self.errors.get() {
-            for (value, count) in errors.values.iter().zip(&errors.counts) {
-                let count = count.load(Ordering::Relaxed);
+            for (index, value) in errors.values.iter().enumerate() {
+                let count = errors.counts.sum(index);
                 let error = text::labels([
                     (label::RESULT, Outcome::Error.as_str()),
                     (label::ERROR, value),
