@@ -15,10 +15,10 @@ pub type Medians = BTreeMap<String, f64>;
 /// Allocations per call, by `binary/variant`.
 pub type Allocations = BTreeMap<String, f64>;
 
-/// Adds to one run's medians the overheads of [`keys::OVERHEADS`] and of each HTTP layer
-/// ([`keys::http_overhead`]): differences within one process, taken before the runs are combined,
-/// so that a run's plain call is only compared with its own.
-pub fn add_overheads(medians: &mut Medians) {
+/// Adds to one run's medians what is derived within that process, before the runs are combined:
+/// the overheads of [`keys::OVERHEADS`] and of each HTTP layer ([`keys::http_overhead`]), and the
+/// ratios of [`keys::RATIOS`], so that a run's rows are only compared with each other.
+pub fn add_derived(medians: &mut Medians) {
     let http = keys::HTTP_LAYERS.iter().flat_map(|binary| {
         [1, 2].map(|threads| {
             (
@@ -33,6 +33,13 @@ pub fn add_overheads(medians: &mut Medians) {
     for (name, with, without) in calls.into_iter().chain(http) {
         if let (Some(with), Some(without)) = (medians.get(&with), medians.get(&without)) {
             medians.insert(name, with - without);
+        }
+    }
+    for (name, numerator, denominator) in keys::RATIOS {
+        if let (Some(numerator), Some(denominator)) =
+            (medians.get(numerator), medians.get(denominator))
+        {
+            medians.insert(name.to_owned(), numerator / denominator);
         }
     }
 }
@@ -187,7 +194,7 @@ pub mod keys {
     /// `#[autometrics(track_concurrency)]` on the synchronous function.
     pub const AUTOMETRICS: &str = "autometrics/track_concurrency";
     /// `#[instrument_metrics]` with metrics disabled minus the plain call in the same run, added
-    /// by [`add_overheads`](super::add_overheads).
+    /// by [`add_derived`](super::add_derived).
     pub const DISABLED_OVERHEAD: &str = "disabled/overhead_vs_plain";
     /// Overheads over the plain call of the same process: (row added, instrumented, plain).
     pub const OVERHEADS: [(&str, &str, &str); 6] = [
@@ -218,10 +225,19 @@ pub mod keys {
             "excluded/plain_async",
         ),
     ];
-    /// `#[instrument_metrics]`, two threads on the one function (ns per call per thread).
-    pub const INSTRUMENTED_T2: &str = "instrumented/sync/t=2";
-    /// Two raw time-stamp-counter reads, in the `instrumented` process.
-    pub const CLOCK: &str = "instrumented/clock";
+    /// `#[instrument_metrics]`, two threads on the one function, over one thread (per call per
+    /// thread), in one process.
+    pub const T2_OVER_T1: &str = "instrumented/t2_over_t1";
+    /// `#[instrument_metrics]` over two raw time-stamp-counter reads, in one process.
+    pub const OVER_CLOCK: &str = "instrumented/over_clock";
+    /// Ratios within one process, taken before the runs are combined: (row added, numerator,
+    /// denominator). Another tenant on the core slows every instruction here but `rdtsc` for
+    /// seconds at a time, so rows of different processes may have been timed in different
+    /// states of the machine.
+    pub const RATIOS: [(&str, &str, &str); 2] = [
+        (T2_OVER_T1, "instrumented/sync/t=2", INSTRUMENTED),
+        (OVER_CLOCK, INSTRUMENTED, "instrumented/clock"),
+    ];
     /// The binaries of the HTTP layers: axum-prometheus's `PrometheusMetricLayer`,
     /// `HttpMetricsLayer`, and a layer that only wraps the bodies.
     pub const HTTP_LAYERS: [&str; 3] = [HTTP_AXUM_PROMETHEUS, HTTP_OURS, "http_identity"];
@@ -252,10 +268,10 @@ pub struct Summary {
     pub disabled_overhead_ns: f64,
     /// The most allocations per call among the instrumented variants.
     pub allocs_per_call: f64,
-    /// `#[instrument_metrics]`, two threads on one function, ns per call per thread.
-    pub instrumented_t2_ns: f64,
-    /// Two raw clock reads, ns.
-    pub clock_ns: f64,
+    /// Two threads on one function over one thread, per call per thread (median of runs).
+    pub t2_over_t1: f64,
+    /// The instrumented call over two raw clock reads (median of runs).
+    pub over_clock: f64,
     /// What a layer adds to an axum request, one thread: axum-prometheus's, ours (ns).
     pub http_overhead_ns: [f64; 2],
 }
@@ -281,23 +297,13 @@ impl Summary {
             autometrics_ns: get(keys::AUTOMETRICS)?,
             disabled_overhead_ns: get(keys::DISABLED_OVERHEAD)?,
             allocs_per_call: instrumented_allocations,
-            instrumented_t2_ns: get(keys::INSTRUMENTED_T2)?,
-            clock_ns: get(keys::CLOCK)?,
+            t2_over_t1: get(keys::T2_OVER_T1)?,
+            over_clock: get(keys::OVER_CLOCK)?,
             http_overhead_ns: [
                 get(&keys::http_overhead(keys::HTTP_AXUM_PROMETHEUS, 1))?,
                 get(&keys::http_overhead(keys::HTTP_OURS, 1))?,
             ],
         })
-    }
-
-    /// Per call per thread at two threads over one thread.
-    pub fn t2_over_t1(&self) -> f64 {
-        self.instrumented_t2_ns / self.instrumented_ns
-    }
-
-    /// An instrumented call over two raw clock reads.
-    pub fn over_clock(&self) -> f64 {
-        self.instrumented_ns / self.clock_ns
     }
 
     /// What `HttpMetricsLayer` adds to a request, ns.
@@ -336,8 +342,8 @@ impl fmt::Display for Summary {
             // `-0.00` reads as a sign of something; a difference that rounds to zero is zero.
             self.disabled_overhead_ns + 0.0,
             self.allocs_per_call,
-            self.t2_over_t1(),
-            self.over_clock(),
+            self.t2_over_t1,
+            self.over_clock,
             self.http_overhead_ns(),
             self.http_vs_axum_prometheus(),
         )
@@ -433,7 +439,7 @@ http_ours        fastest       │ slowest       │ median        │ mean     
     fn summary_line() {
         let text = format!("{PEERS}\n{OTHERS}");
         let mut medians = parse_divan(&text);
-        add_overheads(&mut medians);
+        add_derived(&mut medians);
         let summary = Summary::compute(&medians, &parse_allocations(&text)).unwrap();
         assert_eq!(
             summary.to_string(),

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
         match std::fs::read_to_string(&path) {
             Ok(text) => {
                 let mut run = report::parse_divan(&text);
-                report::add_overheads(&mut run);
+                report::add_derived(&mut run);
                 medians.push(run);
                 allocations.push(report::parse_allocations(&text));
             }
