@@ -4,7 +4,8 @@
 //! counter, or the OS monotonic clock where there is none. The two reads per call are the largest
 //! part of a call's cost; a raw read skips `quanta::Instant::now()`'s thread-local mock check and
 //! its scaling (~18 ns a call here), and the one difference is scaled when the call ends.
-//! Without the exporter, the library build keeps to std.
+//! Without the exporter, the library build keeps to std. Durations are whole nanoseconds from
+//! the clock to the series, without a `Duration` in between.
 
 #[cfg(feature = "exporter")]
 mod source {
@@ -17,20 +18,20 @@ mod source {
         CLOCK.get_or_init(quanta::Clock::new)
     }
 
-    /// A raw reading of the clock, in counter ticks.
+    /// When a call or a request started: a raw reading of the clock, in counter ticks.
     #[derive(Clone, Copy)]
-    pub(super) struct Reading(u64);
+    pub(crate) struct Instant(u64);
 
-    impl Reading {
+    impl Instant {
         #[inline]
-        pub(super) fn now() -> Reading {
-            Reading(clock().raw())
+        pub(crate) fn now() -> Instant {
+            Instant(clock().raw())
         }
 
         /// Nanoseconds since this reading; zero if the counter of the core now running is
         /// behind the one that took it.
         #[inline]
-        pub(super) fn elapsed_nanos(self) -> u64 {
+        pub(crate) fn elapsed_nanos(self) -> u64 {
             let clock = clock();
             clock.delta_as_nanos(self.0, clock.raw())
         }
@@ -39,40 +40,27 @@ mod source {
 
 #[cfg(not(feature = "exporter"))]
 mod source {
-    /// A reading of std's monotonic clock.
+    /// When a call started.
     #[derive(Clone, Copy)]
-    pub(super) struct Reading(std::time::Instant);
+    pub(crate) struct Instant(std::time::Instant);
 
-    impl Reading {
-        pub(super) fn now() -> Reading {
-            Reading(std::time::Instant::now())
+    impl Instant {
+        pub(crate) fn now() -> Instant {
+            Instant(std::time::Instant::now())
         }
 
         /// Nanoseconds since this reading; durations past 584 years saturate.
-        pub(super) fn elapsed_nanos(self) -> u64 {
+        pub(crate) fn elapsed_nanos(self) -> u64 {
             u64::try_from(self.0.elapsed().as_nanos()).unwrap_or(u64::MAX)
         }
     }
 }
 
-/// When a call or a request started.
-#[derive(Clone, Copy)]
-pub(crate) struct Instant(source::Reading);
+pub(crate) use source::Instant;
 
+#[cfg(feature = "http")]
 impl Instant {
-    #[inline]
-    pub(crate) fn now() -> Instant {
-        Instant(source::Reading::now())
-    }
-
-    /// Nanoseconds since `self`: what a call's series count, without a `Duration` in between.
-    #[inline]
-    pub(crate) fn elapsed_nanos(self) -> u64 {
-        self.0.elapsed_nanos()
-    }
-
     /// The time since `self`.
-    #[cfg(feature = "http")]
     #[inline]
     pub(crate) fn elapsed(self) -> std::time::Duration {
         std::time::Duration::from_nanos(self.elapsed_nanos())
