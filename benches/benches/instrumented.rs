@@ -81,7 +81,8 @@ fn result_objective() -> Result<u64, WorkError> {
     work_objective(black_box(7))
 }
 
-/// `result` with `last_success`: an `ok` call also reads the wall clock and stores it.
+/// `result` with `last_success`: an `ok` call also reads the clock, and at most once a
+/// millisecond the wall clock, and stores it.
 #[divan::bench(sample_size = INSTRUMENTED)]
 fn result_last_success() -> Result<u64, WorkError> {
     work_last_success(black_box(7))

@@ -57,13 +57,15 @@
 //   serve/        install(), Exporter, /metrics endpoint, listener, axum embedding, push
 //   config/       Builder, env variables, parsers, defaults -> one validated Config
 //   http/         the tower layer for HTTP request metrics
-//   record/       the per-call hot path: call sites, guards, futures, clock, outcome
+//   record/       the per-call hot path: call sites, guards, futures, outcome
 //   exposition/   series storage and the one writer of the text format
 //   model/        Outcome, MetricLabel, LabelValue, the names shared with the macro
+//   clock         the monotonic clock of durations and exemplar sampling
 //
 // `error` is shared by config and serve; `testing` stands alone; `__private` is what expanded
 // code calls.
 
+mod clock;
 #[cfg(feature = "exporter")]
 mod config;
 #[cfg(feature = "exporter")]

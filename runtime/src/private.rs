@@ -76,7 +76,7 @@ where
 }
 
 /// The outcome of a call of a function with `last_success`, handed on after noting an `ok` one:
-/// only such functions read the wall clock, and only on success.
+/// only such functions pay for it, and only on success.
 #[inline]
 pub fn last_success(site: &ObjectiveSite, classified: Classified) -> Classified {
     if classified.outcome() == Outcome::Ok {

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 /// Which top-level modules of the runtime each one may import (`crate::<module>`); the crate
 /// root and the guide are left out: the root declares everything, the guide is docs only.
 const RUNTIME_LAYERS: &[(&str, &[&str])] = &[
+    ("clock", &[]),
     ("model", &[]),
-    ("exposition", &["model"]),
-    ("record", &["model", "exposition"]),
-    ("http", &["model", "exposition", "record"]),
+    ("exposition", &["model", "clock"]),
+    ("record", &["model", "exposition", "clock"]),
+    ("http", &["model", "exposition", "record", "clock"]),
     ("error", &[]),
     ("config", &["model", "exposition", "record", "error"]),
     (

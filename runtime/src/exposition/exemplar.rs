@@ -15,11 +15,12 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering, fence};
-use std::sync::{Arc, OnceLock, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::openmetrics::Traceable;
 use super::text;
+use crate::clock::monotonic_nanos;
 use crate::model::TraceContext;
 
 /// How long a bucket keeps an exemplar before it takes a newer one.
@@ -289,27 +290,6 @@ impl Slot {
 
 fn nanos(duration: Duration) -> u64 {
     duration.as_nanos() as u64
-}
-
-/// Nanoseconds since the first use, from the raw time-stamp counter `quanta` reads (as the
-/// call's own clock does): every call of a function with exemplars reads it, and `Instant::now`
-/// would cost several times more. A fresh slot (`next` 0) is due at once.
-#[cfg(feature = "exporter")]
-fn monotonic_nanos() -> u64 {
-    static CLOCK: OnceLock<(quanta::Clock, u64)> = OnceLock::new();
-    let (clock, epoch) = CLOCK.get_or_init(|| {
-        let clock = quanta::Clock::new();
-        let epoch = clock.raw();
-        (clock, epoch)
-    });
-    clock.delta_as_nanos(*epoch, clock.raw())
-}
-
-#[cfg(not(feature = "exporter"))]
-fn monotonic_nanos() -> u64 {
-    static EPOCH: OnceLock<std::time::Instant> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(std::time::Instant::now);
-    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
 }
 
 fn unix_millis() -> u64 {

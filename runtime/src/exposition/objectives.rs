@@ -8,6 +8,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::text::{self, Kind};
+use crate::clock::monotonic_nanos;
 use crate::model::names::{
     DEFAULT_FAMILY, EXPECTED_INTERVAL_HELP, EXPECTED_INTERVAL_SUFFIX, LAST_SUCCESS_HELP,
     LAST_SUCCESS_SUFFIX, OBJECTIVE_INFO_HELP, OBJECTIVE_INFO_SUFFIX, OBJECTIVE_LATENCY_TARGET_HELP,
@@ -15,6 +16,12 @@ use crate::model::names::{
     OBJECTIVE_SUCCESS_TARGET_SUFFIX, http, label, objective,
 };
 use crate::model::{Objective, fraction};
+
+/// How much later than the one noted an `ok` call must be to be noted in its place.
+const NOTE_EVERY_NANOS: u64 = 1_000_000;
+
+/// `noted_at` before the first `ok` call.
+const NEVER: u64 = u64::MAX;
 
 /// Every function with `objective = ..` or `last_success`, collected at link time as the call
 /// sites are.
@@ -34,8 +41,10 @@ pub struct ObjectiveSite {
     buckets: Option<&'static [f64]>,
     last_success: bool,
     expected_interval: Option<u64>,
-    /// Nanoseconds since the Unix epoch of the last `ok` call; 0 before the first.
+    /// Nanoseconds since the Unix epoch of the last `ok` call noted; 0 before the first.
     succeeded_at: AtomicU64,
+    /// When that call was noted, by [`monotonic_nanos`]; [`NEVER`] before the first.
+    noted_at: AtomicU64,
     /// What `install()` found: the `le` of the latency threshold, or that the function is
     /// excluded from recording (`None`).
     installed: OnceLock<Option<String>>,
@@ -53,6 +62,7 @@ impl ObjectiveSite {
             last_success: false,
             expected_interval: None,
             succeeded_at: AtomicU64::new(0),
+            noted_at: AtomicU64::new(NEVER),
             installed: OnceLock::new(),
         }
     }
@@ -86,13 +96,25 @@ impl ObjectiveSite {
         self
     }
 
-    /// Notes an `ok` call: reads the wall clock, which calls of other functions never do.
+    /// Notes an `ok` call. The gauge is read in seconds at each scrape, so a call is noted at
+    /// most once a millisecond: the others only read the call's clock (not the wall clock, ~3x
+    /// dearer here) and a cache line that many cores then share without writing it.
     #[inline]
     pub fn succeeded(&self) {
-        let now = SystemTime::now()
+        let now = monotonic_nanos();
+        let noted = self.noted_at.load(Ordering::Relaxed);
+        if noted == NEVER || now.saturating_sub(noted) >= NOTE_EVERY_NANOS {
+            self.note(now);
+        }
+    }
+
+    #[cold]
+    fn note(&self, now: u64) {
+        self.noted_at.store(now, Ordering::Relaxed);
+        let since_epoch = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO);
-        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+        let nanos = u64::try_from(since_epoch.as_nanos()).unwrap_or(u64::MAX);
         self.succeeded_at.store(nanos, Ordering::Relaxed);
     }
 
@@ -396,6 +418,29 @@ mod tests {
             Some(0.3)
         );
         assert_eq!(bound_of(Duration::from_millis(200), &[0.1, 0.25]), None);
+    }
+
+    #[test]
+    fn a_last_success_is_written_at_most_once_a_millisecond() {
+        static SITE: ObjectiveSite = ObjectiveSite::new("app::jobs", || "poll").last_success(None);
+        let mut noted = vec![];
+        let until = SystemTime::now() + Duration::from_millis(20);
+        while SystemTime::now() < until {
+            SITE.succeeded();
+            let at = (
+                SITE.noted_at.load(Ordering::Relaxed),
+                SITE.succeeded_at.load(Ordering::Relaxed),
+            );
+            if noted.last() != Some(&at) {
+                noted.push(at);
+            }
+        }
+        assert!(noted.len() > 1, "{noted:?}");
+        for pair in noted.windows(2) {
+            let ((noted_before, wall_before), (noted_after, wall_after)) = (pair[0], pair[1]);
+            assert!(noted_after - noted_before >= 1_000_000, "{noted:?}");
+            assert!(wall_after > wall_before, "{noted:?}");
+        }
     }
 
     #[test]

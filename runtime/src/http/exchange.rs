@@ -7,9 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use metrics::Gauge;
 
 use super::families::{Finished, HttpFamilies};
+use crate::clock::Instant;
 use crate::exposition::{HttpFinished, HttpSeries};
 use crate::model::TraceContext;
-use crate::record::Instant;
 
 pub(super) struct Exchange {
     sink: Sink,

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use super::clock::Instant;
+use crate::clock::Instant;
 
 use super::classify::Classified;
 use super::handles::Handles;

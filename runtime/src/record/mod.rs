@@ -2,7 +2,7 @@
 //!
 //! A [`CallSite`] (one `static` per instrumented function) resolves once per recorder to
 //! [`handles`](handles::Handles) and hands out a [`Guard`] per call, which reads the
-//! [`clock`] at both ends and records the call's outcome ([`classify`]) when it is finished or
+//! [`clock`](crate::clock) at both ends and records the call's outcome ([`classify`]) when it is finished or
 //! dropped; [`future`] does the same across polls. [`recorder`] tells which recorder is active,
 //! [`settings`] holds what `install()` fixed (prefix, exclusions), [`function_label`] derives
 //! the `function` label.
@@ -13,7 +13,6 @@
 
 mod call_site;
 mod classify;
-mod clock;
 mod function_label;
 mod future;
 mod guard;
@@ -23,9 +22,6 @@ pub(crate) mod settings;
 
 pub use call_site::CallSite;
 pub use classify::{Classified, Classify, NotAResult, Unlabelled};
-/// The clock of a call, which the HTTP layer times requests with too.
-#[cfg(feature = "http")]
-pub(crate) use clock::Instant;
 pub use future::{InBody, Instrumented};
 pub use guard::Guard;
 #[cfg(feature = "exporter")]

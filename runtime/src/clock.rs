@@ -1,4 +1,6 @@
-//! The monotonic clock of a call's duration.
+//! The monotonic clock: of a call's and a request's duration, and of the exemplars' sampling.
+//!
+//! Owns: the one clock of the crate. Imports: nothing of this crate.
 //!
 //! With the exporter, the clock reads `quanta`'s raw counter: the CPU's invariant time-stamp
 //! counter, or the OS monotonic clock where there is none. The two reads per call are the largest
@@ -57,6 +59,14 @@ mod source {
 }
 
 pub(crate) use source::Instant;
+
+/// Nanoseconds since the process first asked, from the same clock: a cheap "now" for what is
+/// decided per call (an exemplar's sampling, when to note a success), where
+/// `std::time::Instant` or the wall clock would cost several times more.
+pub(crate) fn monotonic_nanos() -> u64 {
+    static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed_nanos()
+}
 
 #[cfg(feature = "http")]
 impl Instant {
