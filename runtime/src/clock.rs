@@ -67,12 +67,3 @@ pub(crate) fn monotonic_nanos() -> u64 {
     static EPOCH: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     EPOCH.get_or_init(Instant::now).elapsed_nanos()
 }
-
-#[cfg(feature = "http")]
-impl Instant {
-    /// The time since `self`.
-    #[inline]
-    pub(crate) fn elapsed(self) -> std::time::Duration {
-        std::time::Duration::from_nanos(self.elapsed_nanos())
-    }
-}

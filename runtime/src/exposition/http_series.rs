@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
+use super::series::Bounds;
 use super::shards::Shards;
 use super::text;
 use crate::model::names::http::BUCKETS;
@@ -45,7 +46,7 @@ pub(crate) struct HttpSeries {
     /// `handler="..",method=".."`, escaped, and `handler=".."` alone.
     labels: String,
     handler_label: String,
-    bounds_nanos: Box<[u64]>,
+    bounds: Bounds,
     shards: Shards,
     /// Requests with a status without a slot, by status label.
     rare: Mutex<BTreeMap<String, u64>>,
@@ -56,11 +57,17 @@ pub(crate) struct HttpFinished {
     pub(crate) status: u16,
     /// Whether the status is labelled by its class (`2xx`).
     pub(crate) grouped: bool,
-    pub(crate) duration: Duration,
+    /// From the service call to the end of the response body, in nanoseconds.
+    pub(crate) nanos: u64,
     pub(crate) sent: u64,
 }
 
 impl HttpFinished {
+    /// The request's duration, for the `metrics` facade and exemplars.
+    pub(crate) fn duration(&self) -> Duration {
+        Duration::from_nanos(self.nanos)
+    }
+
     /// The status's slot in [`STATUSES`], if it has one.
     fn slot(&self) -> Option<usize> {
         let class = usize::from(self.status / 100);
@@ -88,7 +95,7 @@ impl HttpSeries {
             method,
             labels: text::labels([("handler", handler), ("method", method)]),
             handler_label: text::labels([("handler", handler)]),
-            bounds_nanos: BUCKETS.iter().map(|bound| (bound * 1e9) as u64).collect(),
+            bounds: Bounds::new(BUCKETS),
             shards: Shards::new(CELLS),
             rare: Mutex::new(BTreeMap::new()),
         }
@@ -123,12 +130,8 @@ impl HttpSeries {
     /// when it ends goes through here.
     #[inline]
     pub(crate) fn finish(&self, finished: &HttpFinished) {
-        let nanos = u64::try_from(finished.duration.as_nanos()).unwrap_or(u64::MAX);
-        let bucket = self
-            .bounds_nanos
-            .iter()
-            .position(|bound| nanos <= *bound)
-            .unwrap_or(BUCKETS.len());
+        let nanos = finished.nanos;
+        let bucket = self.bounds.bucket(nanos);
         let shard = self.shards.local();
         shard.add(SUM_NANOS, nanos);
         shard.add(SENT, finished.sent);
@@ -147,9 +150,7 @@ impl HttpSeries {
 
     /// Requests finished.
     pub(crate) fn finished(&self) -> u64 {
-        (0..=BUCKETS.len())
-            .map(|index| self.shards.sum(BUCKET + index))
-            .fold(0, u64::wrapping_add)
+        self.bounds.count(&self.shards, BUCKET)
     }
 
     /// The `requests_total` samples: one per status seen.
@@ -184,18 +185,13 @@ impl HttpSeries {
 
     /// The duration histogram's samples.
     pub(crate) fn render_duration(&self, out: &mut String, name: &str, custom: &str) {
-        let mut cumulative = 0;
-        let bucket = format!("{name}_bucket");
-        for index in 0..=BUCKETS.len() {
-            cumulative += self.shards.sum(BUCKET + index);
-            let bound = BUCKETS.get(index).map(ToString::to_string);
-            let le = text::labels([("le", bound.as_deref().unwrap_or("+Inf"))]);
-            text::sample(out, &bucket, &[custom, &self.labels, &le], cumulative);
-        }
-        let sum = Duration::from_nanos(self.shards.sum(SUM_NANOS)).as_secs_f64();
-        let labels = [custom, self.labels.as_str()];
-        text::sample(out, &format!("{name}_sum"), &labels, sum);
-        text::sample(out, &format!("{name}_count"), &labels, cumulative);
+        self.bounds.render(
+            out,
+            name,
+            [custom, &self.labels],
+            &self.shards,
+            (BUCKET, SUM_NANOS),
+        );
     }
 
     /// The body sizes of the requests of `routes` (every method of one handler) as a summary's
@@ -238,7 +234,7 @@ mod tests {
         let finished = |status, grouped| HttpFinished {
             status,
             grouped,
-            duration: Duration::ZERO,
+            nanos: 0,
             sent: 0,
         };
         assert_eq!(

@@ -166,7 +166,7 @@ impl Registry {
         let bucket = format!("{}_bucket", names.duration());
         let exemplars = exemplar::for_calls()
             .then(|| {
-                let buckets = exemplar::register(&bucket, labels, &bounds.seconds())?;
+                let buckets = exemplar::register(&bucket, labels, bounds.seconds())?;
                 let mut outcomes = [buckets; Outcome::ALL.len()];
                 for (store, outcome) in outcomes.iter_mut().zip(Outcome::ALL) {
                     let labels = [labels, &[(label::RESULT, outcome.as_str())]].concat();

@@ -51,9 +51,11 @@ impl FamilyNames {
     }
 }
 
-/// Histogram bucket bounds, in nanoseconds for counting and as text for rendering.
+/// Histogram bucket bounds, in nanoseconds for counting and as text for rendering, and the
+/// histogram kept in a series' shards with them: the call sites' and the HTTP routes'.
 #[derive(Clone)]
 pub(crate) struct Bounds {
+    seconds: Box<[f64]>,
     nanos: Box<[u64]>,
     text: Box<[String]>,
 }
@@ -61,17 +63,55 @@ pub(crate) struct Bounds {
 impl Bounds {
     pub(crate) fn new(seconds: &[f64]) -> Bounds {
         Bounds {
+            seconds: seconds.into(),
             nanos: seconds.iter().map(|bound| (bound * 1e9) as u64).collect(),
             text: seconds.iter().map(ToString::to_string).collect(),
         }
     }
 
     /// The bounds in seconds.
-    pub(crate) fn seconds(&self) -> Vec<f64> {
-        self.text
+    pub(crate) fn seconds(&self) -> &[f64] {
+        &self.seconds
+    }
+
+    /// The bucket of a duration: the index of the first bound it does not exceed, or the
+    /// `+Inf` bucket's (`len`).
+    #[inline]
+    pub(crate) fn bucket(&self, nanos: u64) -> usize {
+        self.nanos
             .iter()
-            .filter_map(|bound| bound.parse().ok())
-            .collect()
+            .position(|bound| nanos <= *bound)
+            .unwrap_or(self.nanos.len())
+    }
+
+    /// The histogram's count: the sum of its buckets, which `shards` keeps from cell `first`.
+    pub(crate) fn count(&self, shards: &Shards, first: usize) -> u64 {
+        (0..=self.nanos.len())
+            .map(|index| shards.sum(first + index))
+            .fold(0, u64::wrapping_add)
+    }
+
+    /// The histogram `name` with `labels`: cumulative buckets from cell `first` of `shards`,
+    /// the sum of durations in nanoseconds from cell `sum`, and the count.
+    pub(crate) fn render(
+        &self,
+        out: &mut String,
+        name: &str,
+        labels: [&str; 2],
+        shards: &Shards,
+        (first, sum): (usize, usize),
+    ) {
+        let mut cumulative = 0;
+        let bucket = format!("{name}_bucket");
+        for index in 0..=self.nanos.len() {
+            cumulative += shards.sum(first + index);
+            let bound = self.text.get(index).map_or("+Inf", String::as_str);
+            let le = text::labels([("le", bound)]);
+            text::sample(out, &bucket, &[labels[0], labels[1], &le], cumulative);
+        }
+        let sum = Duration::from_nanos(shards.sum(sum)).as_secs_f64();
+        text::sample(out, &format!("{name}_sum"), &labels, sum);
+        text::sample(out, &format!("{name}_count"), &labels, cumulative);
     }
 }
 
@@ -166,12 +206,7 @@ impl CallSeries {
     /// case and the handles of labelled sites.
     #[inline(always)]
     pub(crate) fn finish(&self, outcome: Outcome, error: Option<LabelValue>, nanos: u64) {
-        let bucket = self
-            .bounds
-            .nanos
-            .iter()
-            .position(|bound| nanos <= *bound)
-            .unwrap_or(self.bounds.nanos.len());
+        let bucket = self.bounds.bucket(nanos);
         if let Some(exemplars) = self.exemplars {
             self.offer_exemplar(exemplars, outcome, error.is_some(), bucket, nanos);
         }
@@ -206,9 +241,7 @@ impl CallSeries {
 
     /// Calls finished: the histogram's count.
     fn finished(&self) -> u64 {
-        (0..=self.bounds.nanos.len())
-            .map(|index| self.shards.sum(BUCKETS + index))
-            .fold(0, u64::wrapping_add)
+        self.bounds.count(&self.shards, BUCKETS)
     }
 
     #[cold]
@@ -265,18 +298,12 @@ impl CallSeries {
 
     /// The samples of the histogram: cumulative buckets, sum and count.
     pub(crate) fn render_duration(&self, out: &mut String, custom: &str) {
-        let labels = [custom, self.labels.as_str()];
-        let mut cumulative = 0;
-        let bucket = format!("{}_bucket", self.names.duration);
-        for index in 0..=self.bounds.nanos.len() {
-            cumulative += self.shards.sum(BUCKETS + index);
-            let bound = self.bounds.text.get(index).map_or("+Inf", String::as_str);
-            let le = text::labels([("le", bound)]);
-            text::sample(out, &bucket, &[custom, &self.labels, &le], cumulative);
-        }
-        let sum = Duration::from_nanos(self.shards.sum(SUM_NANOS)).as_secs_f64();
-        text::sample(out, &format!("{}_sum", self.names.duration), &labels, sum);
-        let count = format!("{}_count", self.names.duration);
-        text::sample(out, &count, &labels, cumulative);
+        self.bounds.render(
+            out,
+            &self.names.duration,
+            [custom, &self.labels],
+            &self.shards,
+            (BUCKETS, SUM_NANOS),
+        );
     }
 }

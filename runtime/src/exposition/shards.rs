@@ -150,8 +150,7 @@ impl Shards {
                 exclusive: false,
             };
         }
-        let chunk = (slot | 1).ilog2() as usize;
-        let offset = (slot - ((1 << chunk) & !1)) as usize;
+        let (chunk, offset) = position(slot);
         let mut lines = self.chunks[chunk].load(Ordering::Acquire);
         if lines.is_null() {
             lines = self.allocate(chunk);
@@ -242,6 +241,14 @@ impl Shard<'_> {
     }
 }
 
+/// The chunk of slot `slot` (below [`MAX_SLOTS`]) and its shard's index in the chunk.
+#[inline]
+fn position(slot: u32) -> (usize, usize) {
+    let chunk = (slot | 1).ilog2() as usize;
+    let offset = (slot - ((1 << chunk) & !1)) as usize;
+    (chunk, offset)
+}
+
 /// Shards in chunk `chunk`.
 const fn chunk_shards(chunk: usize) -> usize {
     if chunk == 0 { 2 } else { 1 << chunk }
@@ -267,8 +274,7 @@ mod tests {
     fn slots_map_onto_chunks_without_gaps() {
         let mut seen = Vec::new();
         for slot in 0..MAX_SLOTS {
-            let chunk = (slot | 1).ilog2() as usize;
-            let offset = (slot - ((1 << chunk) & !1)) as usize;
+            let (chunk, offset) = position(slot);
             assert!(
                 chunk < CHUNKS && offset < chunk_shards(chunk),
                 "slot {slot}"

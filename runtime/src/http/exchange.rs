@@ -120,7 +120,7 @@ impl Drop for Exchange {
         let finished = HttpFinished {
             status: self.code(),
             grouped: self.group_status,
-            duration: self.start.elapsed(),
+            nanos: self.start.elapsed_nanos(),
             sent: self.sent,
         };
         if let Some(traced) = &self.trace {
@@ -130,7 +130,7 @@ impl Drop for Exchange {
                 handler,
                 method,
                 &status,
-                finished.duration,
+                finished.duration(),
                 traced.context,
             );
         }
@@ -147,7 +147,7 @@ impl Drop for Exchange {
                     handler,
                     method,
                     status: finished.label(),
-                    duration: finished.duration,
+                    duration: finished.duration(),
                     received: received.load(Ordering::Relaxed),
                     sent: finished.sent,
                 });

@@ -94,7 +94,8 @@ impl Routes {
             if route.is_null() {
                 return None;
             }
-            // SAFETY: as in `get`.
+            // SAFETY: a slot is set once, from `Box::into_raw` in `insert`, and freed only with
+            // `self`.
             let route = unsafe { &*route };
             if route.method == method && *route.handler == *handler {
                 return Some(route.series);
