@@ -113,6 +113,19 @@ pub const RESERVED_LABELS: &[&str] = &[
     SCRAPE_TARGET_LABELS[1],
 ];
 
+/// Labels the exporter's HTTP and objective series set. A process-wide custom label goes on
+/// every series the exporter renders, so it may not take these either (a series with a label
+/// twice fails the whole scrape); a function's own labels may, its series do not carry them.
+pub const SERIES_LABELS: &[&str] = &[
+    http::HANDLER,
+    http::METHOD,
+    http::STATUS,
+    objective::NAME,
+    objective::SUCCESS_TARGET,
+    objective::LATENCY_TARGET,
+    objective::LATENCY_LE,
+];
+
 /// The HTTP layer's families (before the namespace prefix) and their bucket bounds.
 pub mod http {
     /// Requests, by route template, method and status.
@@ -140,6 +153,10 @@ pub mod http {
     pub const OBJECTIVE_LATENCY_TARGET_HELP: &str = "The share of requests to an HTTP route that must end within latency_le seconds: its objective's target.";
     /// The label of the route template.
     pub const HANDLER: &str = "handler";
+    /// The label of the request method.
+    pub const METHOD: &str = "method";
+    /// The label of the response status.
+    pub const STATUS: &str = "status";
     /// Duration buckets of [`DURATION`], in seconds.
     pub const BUCKETS: &[f64] = &[0.05, 0.1, 0.3, 1.0, 3.0, 5.0];
     /// The `handler` of a request no route matched.

@@ -65,6 +65,10 @@ pub(crate) fn parse_label_name(
     name: &str,
 ) -> Result<String, Error> {
     let expected = match names::label_name_problem(name) {
+        None if names::SERIES_LABELS.contains(&name) => format!(
+            "label name `{name}` not to be one of the HTTP or objective series' own ({})",
+            names::SERIES_LABELS.join(", ")
+        ),
         None => return Ok(name.to_owned()),
         Some(NameProblem::DoubleUnderscore | NameProblem::ReservedLabel) => format!(
             "label name `{name}` not to be reserved (`__*`, {})",
@@ -278,6 +282,8 @@ mod tests {
             ("le=1", "reserved"),
             ("function=x", "reserved"),
             ("__name__=x", "reserved"),
+            ("handler=api", "HTTP or objective"),
+            ("latency_le=0.25", "HTTP or objective"),
             ("a=1,a=2", "repeated"),
         ] {
             let error = parse_labels(METRICS_CUSTOM_LABELS, bad)

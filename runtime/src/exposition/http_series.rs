@@ -10,7 +10,7 @@ use std::time::Duration;
 use super::series::Bounds;
 use super::shards::Shards;
 use super::text;
-use crate::model::names::http::BUCKETS;
+use crate::model::names::http::{self, BUCKETS};
 
 /// Status labels with a slot of their own: the classes (for grouped statuses), then the codes
 /// servers send most. Others are counted in a shared map, the rare path.
@@ -93,8 +93,8 @@ impl HttpSeries {
         HttpSeries {
             handler: handler.to_owned(),
             method,
-            labels: text::labels([("handler", handler), ("method", method)]),
-            handler_label: text::labels([("handler", handler)]),
+            labels: text::labels([(http::HANDLER, handler), (http::METHOD, method)]),
+            handler_label: text::labels([(http::HANDLER, handler)]),
             bounds: Bounds::new(BUCKETS),
             shards: Shards::new(CELLS),
             rare: Mutex::new(BTreeMap::new()),
@@ -156,7 +156,7 @@ impl HttpSeries {
     /// The `requests_total` samples: one per status seen.
     pub(crate) fn render_requests(&self, out: &mut String, name: &str, custom: &str) {
         let mut sample = |status: &str, count: u64| {
-            let status = text::labels([("status", status)]);
+            let status = text::labels([(http::STATUS, status)]);
             text::sample(out, name, &[custom, &self.labels, &status], count);
         };
         for (slot, status) in STATUSES.iter().enumerate() {

@@ -64,8 +64,8 @@ impl HttpFamilies {
     /// The in-progress gauge of a route and method.
     pub(super) fn in_progress(&self, handler: &str, method: &'static str) -> Gauge {
         let labels = vec![
-            Label::new("handler", handler.to_owned()),
-            Label::from_static_parts("method", method),
+            Label::new(http::HANDLER, handler.to_owned()),
+            Label::from_static_parts(http::METHOD, method),
         ];
         let key = Key::from_parts(self.in_progress.clone(), labels);
         metrics::with_recorder(|recorder| recorder.register_gauge(&key, &METADATA))
@@ -83,11 +83,11 @@ impl HttpFamilies {
         } = finished;
         metrics::with_recorder(|recorder| {
             let key = |name: &str, labels: Vec<Label>| Key::from_parts(name.to_owned(), labels);
-            let handler = || Label::new("handler", handler.to_owned());
-            let method = Label::from_static_parts("method", method);
+            let handler = || Label::new(http::HANDLER, handler.to_owned());
+            let method = Label::from_static_parts(http::METHOD, method);
             let requests = key(
                 &self.requests,
-                vec![handler(), method.clone(), Label::new("status", status)],
+                vec![handler(), method.clone(), Label::new(http::STATUS, status)],
             );
             recorder.register_counter(&requests, &METADATA).increment(1);
             recorder
@@ -112,11 +112,15 @@ impl HttpFamilies {
         trace: TraceContext,
     ) {
         let bucket = format!("{}_bucket", self.duration);
-        let labels = [("handler", handler), ("method", method)];
+        let labels = [(http::HANDLER, handler), (http::METHOD, method)];
         if let Some(exemplars) = exemplar::register(&bucket, &labels, http::BUCKETS) {
             exemplars.offer_traced(duration.as_secs_f64(), trace);
         }
-        let labels = [("handler", handler), ("method", method), ("status", status)];
+        let labels = [
+            (http::HANDLER, handler),
+            (http::METHOD, method),
+            (http::STATUS, status),
+        ];
         if let Some(exemplars) = exemplar::register(&self.requests, &labels, &[]) {
             exemplars.offer_traced(1.0, trace);
         }
